@@ -400,7 +400,15 @@ int envrun_resources_parse_string (const char *text, size_t len,
                                    struct envrun_resources **out,
                                    envrun_error_t *err);
 
+/* Parse a linux.seccomp object alone (the default profile shipped in
+   data/, a user's override file).  */
+int envrun_seccomp_parse_string (const char *text, size_t len,
+                                 const char *name,
+                                 struct envrun_seccomp **out,
+                                 envrun_error_t *err);
+
 void envrun_config_free (struct envrun_config *c);
+void envrun_seccomp_free (struct envrun_seccomp *s);
 void envrun_process_free (struct envrun_process *p);
 void envrun_resources_free (struct envrun_resources *r);
 
