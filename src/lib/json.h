@@ -15,6 +15,9 @@
 
 /* Refuse documents larger than this (a 10 MB args array is hostile).  */
 #define JSON_MAX_DOCUMENT (8u * 1024 * 1024)
+/* Refuse documents nested deeper than this (the tree is freed and copied
+   recursively; no real configuration is more than a few levels deep).  */
+#define JSON_MAX_DEPTH 128u
 
 enum json_type
 {
@@ -34,6 +37,10 @@ typedef const struct json_node json_node;
 int json_parse (const char *text, size_t len, const char *name,
                 struct json_doc **out, envrun_error_t *err);
 void json_doc_free (struct json_doc *doc);
+/* Read a file whole (NUL-terminated), refusing one larger than
+   JSON_MAX_DOCUMENT; errors name the path as given.  */
+int json_read_file (const char *path, char **text, size_t *len,
+                    envrun_error_t *err);
 json_node *json_doc_root (const struct json_doc *doc);
 const char *json_doc_name (const struct json_doc *doc);
 
@@ -53,6 +60,8 @@ json_node *json_array_at (json_node *arr, size_t i);
 /* Raw accessors, no checking (caller checked the type).  */
 const char *json_string_value (json_node *n);
 bool json_bool_value (json_node *n);
+/* A number as written in the document, or NULL when n is not a number.  */
+const char *json_number_text (json_node *n);
 
 /* Typed getters.  `path` is the field path used in messages, e.g.
    ".process.user.uid".  Each fails with
@@ -81,7 +90,10 @@ int json_error (const struct json_doc *doc, const char *path,
 /* Generator.  All calls on a failed generator are no-ops; json_gen_finish
    reports the first failure.  */
 struct json_gen;
-struct json_gen *json_gen_new (bool pretty);
+struct json_gen *json_gen_new (bool pretty); /* pretty: 2-space indent */
+/* Pretty with the given indent ("\t" for `spec`, as runc writes it);
+   NULL: compact.  */
+struct json_gen *json_gen_new_indent (const char *indent);
 void json_gen_free (struct json_gen *g);
 void json_gen_object_open (struct json_gen *g);
 void json_gen_object_close (struct json_gen *g);
