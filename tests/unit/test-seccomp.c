@@ -3,6 +3,7 @@
    kernel then does to the child's syscalls.  */
 #include "config-host.h"
 
+#include "json.h"
 #include "seccomp.h"
 
 #include <errno.h>
@@ -11,9 +12,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +32,15 @@
   (struct envrun_seccomp_arg[]){ __VA_ARGS__ },                               \
       sizeof ((struct envrun_seccomp_arg[]){ __VA_ARGS__ })                   \
           / sizeof (struct envrun_seccomp_arg)
+
+/* What a process needs to live under an allow list, sanitizer runtimes
+   included (they map memory and write reports).  */
+#define LIFE_SUPPORT                                                          \
+  "exit_group", "exit", "getpid", "gettid", "mmap", "munmap", "mprotect",    \
+      "madvise", "brk", "write", "rt_sigprocmask", "rt_sigaction",            \
+      "sigaltstack", "futex", "sched_yield", "prctl", "getrlimit",            \
+      "prlimit64", "readlink", "openat", "open", "read", "close", "fstat",    \
+      "newfstatat", "tgkill"
 
 /* A profile with default action ALLOW and the given rules.  */
 static struct envrun_seccomp
@@ -164,8 +179,7 @@ test_trace_without_tracer (void **state)
 static void
 test_default_errno (void **state)
 {
-  struct envrun_seccomp_rule r = { NAMES ("getpid", "exit_group", "exit"),
-                                   "SCMP_ACT_ALLOW" };
+  struct envrun_seccomp_rule r = { NAMES (LIFE_SUPPORT), "SCMP_ACT_ALLOW" };
   struct envrun_seccomp s = profile ("SCMP_ACT_ERRNO", &r, 1);
   struct seccomp_program *p;
   int want = EACCES;
@@ -219,7 +233,7 @@ static void
 test_log_and_allow (void **state)
 {
   struct envrun_seccomp_rule r[] = {
-    { NAMES ("exit_group", "exit", "getpid"), "SCMP_ACT_ALLOW" },
+    { NAMES (LIFE_SUPPORT), "SCMP_ACT_ALLOW" },
     { NAMES ("getppid"), "SCMP_ACT_LOG" },
   };
   struct envrun_seccomp s = profile ("SCMP_ACT_ERRNO", r, 2);
@@ -401,6 +415,141 @@ test_architectures_and_flags (void **state)
   seccomp_program_free (p);
 }
 
+/* The agent's side of SCMP_ACT_NOTIFY: receive the listener fd and the
+   containerProcessState, check them, then answer the child's getppid
+   with EXDEV.  */
+static void
+agent_answer (int lsock, pid_t child)
+{
+  char buf[4096], control[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { buf, sizeof buf - 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = control,
+                        .msg_controllen = sizeof control };
+  struct seccomp_notif req;
+  struct seccomp_notif_resp resp;
+  struct json_doc *doc = NULL;
+  json_node *root;
+  int conn, fd;
+  ssize_t n;
+
+  conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC);
+  assert_true (conn >= 0);
+  n = recvmsg (conn, &msg, MSG_CMSG_CLOEXEC);
+  assert_true (n > 0);
+  assert_non_null (CMSG_FIRSTHDR (&msg));
+  assert_int_equal (CMSG_FIRSTHDR (&msg)->cmsg_type, SCM_RIGHTS);
+  memcpy (&fd, CMSG_DATA (CMSG_FIRSTHDR (&msg)), sizeof fd);
+  for (ssize_t m; (m = read (conn, buf + n, sizeof buf - 1 - n)) > 0;)
+    n += m;
+  buf[n] = '\0';
+  close (conn);
+  assert_int_equal (json_parse (buf, n, "message", &doc, NULL), 0);
+  root = json_doc_root (doc);
+  assert_string_equal (
+      json_string_value (json_array_at (json_object_get (root, "fds"), 0)),
+      "seccompFd");
+  assert_string_equal (json_string_value (json_object_get (root, "metadata")),
+                       "meta");
+  assert_string_equal (json_string_value (json_object_get (
+                           json_object_get (root, "state"), "id")),
+                       "c1");
+  {
+    int64_t pid;
+    assert_int_equal (json_get_int64 (doc, json_object_get (root, "pid"),
+                                      ".pid", &pid, NULL),
+                      0);
+    assert_int_equal (pid, child);
+  }
+  json_doc_free (doc);
+
+  memset (&req, 0, sizeof req);
+  assert_int_equal (ioctl (fd, SECCOMP_IOCTL_NOTIF_RECV, &req), 0);
+  assert_int_equal (req.data.nr, SYS_getppid);
+  assert_int_equal (req.pid, child);
+  memset (&resp, 0, sizeof resp);
+  resp.id = req.id;
+  resp.error = -EXDEV;
+  assert_int_equal (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+  close (fd);
+}
+
+static int
+notify_child (const struct seccomp_program *p, const char *path)
+{
+  int listener = -1;
+
+  for (int sig = 1; sig < NSIG; sig++)
+    signal (sig, SIG_DFL);
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0
+      || seccomp_program_install (p, &listener, NULL) < 0)
+    return 1;
+  if (listener < 0 || !(fcntl (listener, F_GETFD) & FD_CLOEXEC))
+    return 2;
+  if (seccomp_notify_send (path, listener, "meta",
+                           "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\","
+                           "\"status\":\"creating\",\"pid\":1,"
+                           "\"bundle\":\"/b\"}",
+                           getpid (), NULL)
+      < 0)
+    return 3;
+  close (listener);
+  errno = 0;
+  if (getppid_args (0, 0) != -1 || errno != EXDEV)
+    return 4;
+  return 0;
+}
+
+static void
+test_notify_sends_listener_to_agent (void **state)
+{
+  struct envrun_seccomp_rule r = { NAMES ("getppid"), "SCMP_ACT_NOTIFY" };
+  struct envrun_seccomp s = profile ("SCMP_ACT_ALLOW", &r, 1);
+  struct seccomp_program *p = build_ok (&s);
+  char dir[] = "/tmp/envrun-test-notify-XXXXXX";
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  envrun_error_t err = NULL;
+  int lsock, status;
+  pid_t pid;
+
+  assert_true (seccomp_program_needs_listener (p));
+  /* Nobody to take the listener: refused before anything is loaded.  */
+  assert_true (seccomp_program_install (p, NULL, &err) < 0);
+  envrun_error_free (&err);
+
+  assert_non_null (mkdtemp (dir));
+  snprintf (addr.sun_path, sizeof addr.sun_path, "%s/agent.sock", dir);
+  lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  assert_int_equal (bind (lsock, (struct sockaddr *) &addr, sizeof addr), 0);
+  assert_int_equal (listen (lsock, 1), 0);
+  pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    _exit (notify_child (p, addr.sun_path));
+  agent_answer (lsock, pid);
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_exit_zero (status);
+  close (lsock);
+  unlink (addr.sun_path);
+  rmdir (dir);
+  seccomp_program_free (p);
+}
+
+static void
+test_notify_send_errors (void **state)
+{
+  envrun_error_t err = NULL;
+
+  assert_true (seccomp_notify_send (NULL, 0, NULL, "{}", 1, &err) < 0);
+  assert_non_null (strstr (envrun_error_message (err), "listenerPath"));
+  assert_true (seccomp_notify_send ("/nonexistent/agent.sock", 0, NULL,
+                                    "{}", 1, &err)
+               < 0);
+  assert_non_null (strstr (envrun_error_message (err),
+                           "/nonexistent/agent.sock"));
+  envrun_error_free (&err);
+}
+
 int
 main (void)
 {
@@ -418,6 +567,8 @@ main (void)
     cmocka_unit_test (test_conditions_on_same_arg_are_ored),
     cmocka_unit_test (test_bad_profiles_refused),
     cmocka_unit_test (test_architectures_and_flags),
+    cmocka_unit_test (test_notify_sends_listener_to_agent),
+    cmocka_unit_test (test_notify_send_errors),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
