@@ -152,7 +152,7 @@ json_parse (const char *text, size_t len, const char *name,
   if (name == NULL)
     name = "JSON document";
   if (len > JSON_MAX_DOCUMENT)
-    return envrun_error_set (err, EFBIG,
+    return envrun_error_set (err, 0,
                              "%s: document is %zu bytes, the limit is %u",
                              name, len, JSON_MAX_DOCUMENT);
   ret = check_structure (text, len, name, err);
@@ -238,7 +238,7 @@ json_read_file (const char *path, char **text, size_t *len,
         break;
       used += (size_t) r;
       if (used > JSON_MAX_DOCUMENT)
-        return envrun_error_set (err, EFBIG,
+        return envrun_error_set (err, 0,
                                  "%s: document is larger than %u bytes", path,
                                  JSON_MAX_DOCUMENT);
     }
