@@ -31,7 +31,9 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ENVRUN_TEST_CACHE:-$here/.cache}
 sum=$(sha256sum "$busybox" | cut -c1-16)
-template=$cache/busybox-rootfs-$sum
+# Bump layout_version when the layout below changes.
+layout_version=2
+template=$cache/busybox-rootfs-v$layout_version-$sum
 
 build_template() {
 	mkdir -p "$cache"
@@ -49,8 +51,11 @@ build_template() {
 	cp "$busybox" "$tmp/bin/busybox"
 	chmod 0755 "$tmp/bin/busybox"
 
-	# One symlink per applet, relative so that it resolves the same from
-	# the host and from inside the container.
+	# One symlink per applet.  Absolute: resolved against the container's
+	# root they reach its /bin/busybox; relative ones (../../bin/busybox)
+	# were seen to fail to resolve after pivot_root on some sandboxed
+	# kernels, and from the host the absolute target is the host's own
+	# busybox-static, equally harmless.
 	"$busybox" --list-full | while read -r applet; do
 		case $applet in
 		bin/busybox | "" | linuxrc) continue ;;
@@ -58,12 +63,10 @@ build_template() {
 		dir=$(dirname "$applet")
 		mkdir -p "$tmp/$dir"
 		case $dir in
-		bin) rel=busybox ;;
-		sbin) rel=../bin/busybox ;;
-		usr/bin | usr/sbin) rel=../../bin/busybox ;;
+		bin | sbin | usr/bin | usr/sbin) ;;
 		*) continue ;;
 		esac
-		[ -e "$tmp/$applet" ] || ln -s "$rel" "$tmp/$applet"
+		[ -e "$tmp/$applet" ] || [ -L "$tmp/$applet" ] || ln -s /bin/busybox "$tmp/$applet"
 	done
 
 	# Users and groups the uid/gid tests refer to by name and number.
