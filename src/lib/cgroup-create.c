@@ -144,6 +144,13 @@ apply_devices (struct cgroup_handle *h, const struct envrun_config *cfg,
     return ret;
   if (dev)
     return cgroup_v1_devices_apply (dev->dir, rules, n, err);
+  if (h->unified_fd >= 0 && cgroup_is_fake_tree ())
+    {
+      cleanup_free void *insns = NULL;
+      size_t n_insns;
+
+      return cgroup_bpf_build (rules, n, &insns, &n_insns, err);
+    }
   if (h->unified_fd >= 0) /* no v1 devices controller: v2 it is */
     return cgroup_bpf_attach (h->unified_fd, rules, n, err);
   return 0;

@@ -199,20 +199,18 @@ cgroup_v2_enable_controllers (const struct cgroup_handle *h,
     return envrun_error_set (err, ENOMEM, "cgroup: controllers");
   mlen = strlen (u->mount);
   /* every ancestor from the mount point down to the leaf's parent */
-  for (char *p = buf + mlen; p;)
+  for (char *p = buf + mlen; p; p = strchr (p + 1, '/'))
     {
-      char *next = strchr (p + 1, '/');
       char saved = *p;
       int ret;
 
-      if (next == NULL)
-        break;
       *p = '\0';
       ret = enable_in (buf, wanted, err);
       *p = saved;
       if (ret < 0)
         return ret;
-      p = next;
+      if (strchr (p + 1, '/') == NULL)
+        break; /* p + 1 is the leaf: its own subtree stays off */
     }
   return 0;
 }

@@ -48,6 +48,12 @@ cgroup_root (void)
   return test_root ? test_root : CGROUP_DEFAULT_ROOT;
 }
 
+bool
+cgroup_is_fake_tree (void)
+{
+  return test_root != NULL;
+}
+
 static bool
 is_fs (const char *path, unsigned long magic)
 {

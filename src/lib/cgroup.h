@@ -106,6 +106,9 @@ void cgroup_handle_free (struct cgroup_handle *h);
    Not thread-safe; never called by the runtime itself.  */
 void cgroup_set_root_for_tests (const char *root, enum cgroup_mode mode);
 const char *cgroup_root (void);
+/* True while a test's fake tree is in use: plain directories cannot take
+   a BPF program, so the v2 device program is built but not attached.  */
+bool cgroup_is_fake_tree (void);
 
 /* One hierarchy holding the container's cgroup.  */
 struct cgroup_hierarchy
