@@ -10,6 +10,7 @@
 #include <envrun/error.h>
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct cli_global
 {
