@@ -57,7 +57,7 @@ export ENVRUN
 # Some behaviour is envrun's own (messages, extensions); tests of it are
 # skipped when the suite is pointed at runc to check itself.
 is_runc() {
-	case $(basename "$ENVRUN") in
+	case $(basename "$(readlink -f "$ENVRUN")") in
 	runc*) return 0 ;;
 	esac
 	return 1
@@ -69,6 +69,12 @@ requires_envrun() {
 
 requires_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
+}
+
+# requires_userns — skip where this machine cannot make user namespaces
+# (e.g. a chrooted sandbox: unshare(CLONE_NEWUSER) fails with EPERM).
+requires_userns() {
+	unshare -U true 2>/dev/null || skip "this machine cannot create user namespaces"
 }
 
 requires_cmd() {
