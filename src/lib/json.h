@@ -15,9 +15,11 @@
 
 /* Refuse documents larger than this (a 10 MB args array is hostile).  */
 #define JSON_MAX_DOCUMENT (8u * 1024 * 1024)
-/* Refuse documents nested deeper than this (the tree is freed and copied
-   recursively; no real configuration is more than a few levels deep).  */
-#define JSON_MAX_DEPTH 128u
+/* Refuse documents nested deeper than this: the tree is freed and copied
+   recursively, and yajl_gen writes at most 127 levels, so any parsed tree
+   can be written back even inside a few levels of wrapper.  No real
+   configuration is more than a few levels deep.  */
+#define JSON_MAX_DEPTH 100u
 
 enum json_type
 {

@@ -589,7 +589,7 @@ deep_nesting_is_refused_without_recursion (void **state)
   used += depth;
   json[used++] = '}';
   json[used] = '\0';
-  expect_error (json, "config.json: nested more than 128 levels deep");
+  expect_error (json, "config.json: nested more than 100 levels deep");
   free (json);
 }
 
