@@ -35,8 +35,8 @@ parse_hook (struct cfg_ctx *ctx, json_node *n, const char *path,
   if (ret == 0)
     ret = cfg_opt_strv (ctx, n, path, "env", &h->env, &h->n_env);
   if (ret == 0)
-    ret = cfg_opt_int (ctx, n, path, "timeout", INT64_MIN, INT64_MAX,
-                       &timeout, &h->has_timeout);
+    ret = cfg_opt_int (ctx, n, path, "timeout", INT64_MIN, INT64_MAX, &timeout,
+                       &h->has_timeout);
   if (ret < 0)
     return ret;
   cfg_path_key (field, path, "timeout");
@@ -44,7 +44,7 @@ parse_hook (struct cfg_ctx *ctx, json_node *n, const char *path,
     return cfg_error (ctx, field, "must be greater than zero");
   if (timeout > INT_MAX)
     return cfg_error (ctx, field, "must be at most %d", INT_MAX);
-  h->timeout = (int) timeout;
+  h->timeout = (int)timeout;
   return 0;
 }
 
@@ -87,7 +87,7 @@ cfg_parse_hooks (struct cfg_ctx *ctx, json_node *n, const char *path,
   int ret = cfg_expect (ctx, n, path, JSON_OBJECT);
 
   for (int k = 0; ret == 0 && k < ENVRUN_HOOK_KIND_COUNT; k++)
-    ret = parse_hook_list (ctx, n, path, (enum envrun_hook_kind) k, hooks);
+    ret = parse_hook_list (ctx, n, path, (enum envrun_hook_kind)k, hooks);
   return ret;
 }
 

@@ -1,8 +1,8 @@
 /* config.json `linux`, apart from resources and seccomp (own files).  */
 #include "config-host.h"
 
-#include "config-parse.h"
 #include "cleanup.h"
+#include "config-parse.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -38,7 +38,7 @@ static const struct
 const char *
 envrun_ns_type_name (enum envrun_ns_type t)
 {
-  return (unsigned) t < ENVRUN_NS_COUNT ? ns_types[t].name : NULL;
+  return (unsigned)t < ENVRUN_NS_COUNT ? ns_types[t].name : NULL;
 }
 
 static int
@@ -57,7 +57,7 @@ parse_namespace (struct cfg_ctx *ctx, json_node *n, const char *path,
   ns->type = ENVRUN_NS_COUNT;
   for (int t = 0; t < ENVRUN_NS_COUNT; t++)
     if (strcmp (ns_types[t].name, type) == 0)
-      ns->type = (enum envrun_ns_type) t;
+      ns->type = (enum envrun_ns_type)t;
   if (ns->type == ENVRUN_NS_COUNT)
     return cfg_error (ctx, field, "unknown namespace type \"%s\"", type);
   ns->clone_flag = ns_types[ns->type].clone_flag;
@@ -128,8 +128,9 @@ parse_device (struct cfg_ctx *ctx, json_node *n, const char *path,
     ret = cfg_req_string (ctx, n, path, "type", &type);
   cfg_path_key (field, path, "type");
   if (ret == 0 && (strlen (type) != 1 || !strchr ("cbup", type[0])))
-    ret = cfg_error (ctx, field, "must be \"c\", \"b\", \"u\" or \"p\", "
-                                 "not \"%s\"",
+    ret = cfg_error (ctx, field,
+                     "must be \"c\", \"b\", \"u\" or \"p\", "
+                     "not \"%s\"",
                      type);
   if (ret < 0)
     return ret;
@@ -151,15 +152,15 @@ parse_device (struct cfg_ctx *ctx, json_node *n, const char *path,
   if (ret == 0)
     ret = cfg_opt_uint (ctx, n, path, "fileMode", 07777, &v,
                         &d->has_file_mode);
-  d->file_mode = (mode_t) v;
+  d->file_mode = (mode_t)v;
   v = 0;
   if (ret == 0)
     ret = cfg_opt_uint (ctx, n, path, "uid", UINT32_MAX, &v, &d->has_uid);
-  d->uid = (uid_t) v;
+  d->uid = (uid_t)v;
   v = 0;
   if (ret == 0)
     ret = cfg_opt_uint (ctx, n, path, "gid", UINT32_MAX, &v, &d->has_gid);
-  d->gid = (gid_t) v;
+  d->gid = (gid_t)v;
   return ret;
 }
 
@@ -229,8 +230,9 @@ parse_personality (struct cfg_ctx *ctx, json_node *obj, const char *base,
   cfg_path_key (field, path, "domain");
   if (ret == 0 && strcmp (p->domain, "LINUX") != 0
       && strcmp (p->domain, "LINUX32") != 0)
-    ret = cfg_error (ctx, field, "must be \"LINUX\" or \"LINUX32\", not "
-                                 "\"%s\"",
+    ret = cfg_error (ctx, field,
+                     "must be \"LINUX\" or \"LINUX32\", not "
+                     "\"%s\"",
                      p->domain);
   if (ret == 0)
     ret = cfg_opt_strv (ctx, n, path, "flags", &p->flags, &p->n_flags);
@@ -265,8 +267,9 @@ parse_time_offsets (struct cfg_ctx *ctx, json_node *obj, const char *base,
 
       cfg_path_key (item, path, clock);
       if (strcmp (clock, "monotonic") != 0 && strcmp (clock, "boottime") != 0)
-        return cfg_error (ctx, item, "unknown clock (expected \"monotonic\" "
-                                     "or \"boottime\")");
+        return cfg_error (ctx, item,
+                          "unknown clock (expected \"monotonic\" "
+                          "or \"boottime\")");
       for (size_t j = 0; j < i; j++)
         if (strcmp (l->time_offsets[j].clock, clock) == 0)
           return cfg_error (ctx, item, "given twice");
@@ -282,7 +285,7 @@ parse_time_offsets (struct cfg_ctx *ctx, json_node *obj, const char *base,
         ret = cfg_opt_uint (ctx, n, item, "nanosecs", 999999999, &ns, NULL);
       if (ret < 0)
         return ret;
-      t->nanosecs = (uint32_t) ns;
+      t->nanosecs = (uint32_t)ns;
     }
   return 0;
 }

@@ -2,8 +2,8 @@
    reads them, so a bundle mounts the same under both runtimes.  */
 #include "config-host.h"
 
-#include "config-parse.h"
 #include "cleanup.h"
+#include "config-parse.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -63,25 +63,32 @@ static const struct
   const char *name;
   unsigned long flags;
 } propagation_flags[] = {
-  { "private", MS_PRIVATE },
-  { "rprivate", MS_PRIVATE | MS_REC },
-  { "shared", MS_SHARED },
-  { "rshared", MS_SHARED | MS_REC },
-  { "slave", MS_SLAVE },
-  { "rslave", MS_SLAVE | MS_REC },
-  { "unbindable", MS_UNBINDABLE },
-  { "runbindable", MS_UNBINDABLE | MS_REC },
+  { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
 /* Recursive mount attributes (mount_setattr) that the config structure has
    no room for: refused rather than silently dropped, since dropping
    "rnosuid" would weaken the mount.  */
-static const char *const unsupported_recursive[]
-    = { "rnosuid",     "rsuid",       "rnodev",         "rdev",
-        "rnoexec",     "rexec",       "rnodiratime",    "rdiratime",
-        "rrelatime",   "rnorelatime", "rnoatime",       "ratime",
-        "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow",
-        NULL };
+static const char *const unsupported_recursive[] = { "rnosuid",
+                                                     "rsuid",
+                                                     "rnodev",
+                                                     "rdev",
+                                                     "rnoexec",
+                                                     "rexec",
+                                                     "rnodiratime",
+                                                     "rdiratime",
+                                                     "rrelatime",
+                                                     "rnorelatime",
+                                                     "rnoatime",
+                                                     "ratime",
+                                                     "rstrictatime",
+                                                     "rnostrictatime",
+                                                     "rnosymfollow",
+                                                     "rsymfollow",
+                                                     NULL };
 
 unsigned long
 cfg_propagation_flags (const char *name)
@@ -155,9 +162,8 @@ apply_options (struct cfg_ctx *ctx, const char *path, struct envrun_mount *m)
       else if (strcmp (opt, "tmpcopyup") == 0)
         ; /* a Solaris/crun-ism; nothing to do */
       else if (cfg_name_index (unsupported_recursive, opt) >= 0)
-        return cfg_error (ctx, item,
-                          "recursive mount option \"%s\" is not supported",
-                          opt);
+        return cfg_error (
+            ctx, item, "recursive mount option \"%s\" is not supported", opt);
       else if (*opt == '\0')
         return cfg_error (ctx, item, "must not be empty");
       else if (append_data (m, opt) < 0)

@@ -1,16 +1,16 @@
 /* config.json `process` (and a process.json for `exec --process`).  */
 #include "config-host.h"
 
-#include "config-parse.h"
 #include "cleanup.h"
+#include "config-parse.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/capability.h>
+#include <sys/resource.h>
 
 static int
 nomem (struct cfg_ctx *ctx, const char *path)
@@ -40,8 +40,8 @@ parse_console_size (struct cfg_ctx *ctx, json_node *p, const char *base,
   if (ret < 0)
     return ret;
   proc->has_console_size = true;
-  proc->console_height = (unsigned int) h;
-  proc->console_width = (unsigned int) w;
+  proc->console_height = (unsigned int)h;
+  proc->console_width = (unsigned int)w;
   return 0;
 }
 
@@ -63,19 +63,19 @@ parse_user (struct cfg_ctx *ctx, json_node *p, const char *base,
     ret = cfg_opt_uint (ctx, n, path, "uid", UINT32_MAX, &v, NULL);
   if (ret < 0)
     return ret;
-  user->uid = (uid_t) v;
+  user->uid = (uid_t)v;
   v = 0;
   ret = cfg_opt_uint (ctx, n, path, "gid", UINT32_MAX, &v, NULL);
   if (ret < 0)
     return ret;
-  user->gid = (gid_t) v;
+  user->gid = (gid_t)v;
   cfg_path_key (item, path, "umask");
   ret = cfg_opt_uint (ctx, n, path, "umask", UINT32_MAX, &v, &user->has_umask);
   if (ret < 0)
     return ret;
   if (user->has_umask && v > 0777)
     return cfg_error (ctx, item, "must be at most 0777");
-  user->umask = (mode_t) v;
+  user->umask = (mode_t)v;
   ret = cfg_opt_string (ctx, n, path, "username", &user->username);
   if (ret < 0)
     return ret;
@@ -87,8 +87,7 @@ parse_user (struct cfg_ctx *ctx, json_node *p, const char *base,
   if (ret < 0)
     return ret;
   user->n_additional_gids = json_array_size (gids);
-  user->additional_gids
-      = calloc (user->n_additional_gids + 1, sizeof (gid_t));
+  user->additional_gids = calloc (user->n_additional_gids + 1, sizeof (gid_t));
   if (user->additional_gids == NULL)
     return nomem (ctx, field);
   for (size_t i = 0; i < user->n_additional_gids; i++)
@@ -98,7 +97,7 @@ parse_user (struct cfg_ctx *ctx, json_node *p, const char *base,
                                UINT32_MAX, &v, ctx->err);
       if (ret < 0)
         return ret;
-      user->additional_gids[i] = (gid_t) v;
+      user->additional_gids[i] = (gid_t)v;
     }
   return 0;
 }
@@ -229,7 +228,7 @@ parse_rlimit (struct cfg_ctx *ctx, json_node *n, const char *path,
   cfg_path_key (field, path, "soft");
   if (rl->soft > rl->hard)
     return cfg_error (ctx, field, "must not be greater than hard (%llu)",
-                      (unsigned long long) rl->hard);
+                      (unsigned long long)rl->hard);
   return 0;
 }
 
@@ -305,12 +304,12 @@ parse_scheduler (struct cfg_ctx *ctx, json_node *p, const char *base,
     return cfg_error (ctx, field, "unknown scheduler policy \"%s\"",
                       s->policy);
   ret = cfg_opt_int (ctx, n, path, "nice", -20, 19, &v, NULL);
-  s->nice = (int) v;
+  s->nice = (int)v;
   v = 0;
   if (ret == 0)
     ret = cfg_opt_int (ctx, n, path, "priority", INT32_MIN, INT32_MAX, &v,
                        NULL);
-  s->priority = (int) v;
+  s->priority = (int)v;
   if (ret == 0)
     ret = cfg_opt_strv (ctx, n, path, "flags", &s->flags, &s->n_flags);
   for (size_t i = 0; ret == 0 && i < s->n_flags; i++)
@@ -330,8 +329,7 @@ parse_scheduler (struct cfg_ctx *ctx, json_node *p, const char *base,
     ret = cfg_opt_uint (ctx, n, path, "deadline", UINT64_MAX, &s->deadline,
                         NULL);
   if (ret == 0)
-    ret = cfg_opt_uint (ctx, n, path, "period", UINT64_MAX, &s->period,
-                        NULL);
+    ret = cfg_opt_uint (ctx, n, path, "period", UINT64_MAX, &s->period, NULL);
   return ret;
 }
 
@@ -368,7 +366,7 @@ parse_io_priority (struct cfg_ctx *ctx, json_node *p, const char *base,
     return cfg_error (ctx, field, "unknown I/O priority class \"%s\"",
                       io->klass);
   ret = cfg_opt_int (ctx, n, path, "priority", 0, 7, &v, NULL);
-  io->priority = (int) v;
+  io->priority = (int)v;
   return ret;
 }
 
@@ -436,7 +434,7 @@ parse_process_fields (struct cfg_ctx *ctx, json_node *n, const char *path,
   if (ret == 0)
     ret = cfg_opt_int (ctx, n, path, "oomScoreAdj", -1000, 1000, &oom,
                        &proc->has_oom_score_adj);
-  proc->oom_score_adj = (int) oom;
+  proc->oom_score_adj = (int)oom;
   if (ret == 0)
     ret = cfg_opt_string (ctx, n, path, "selinuxLabel", &proc->selinux_label);
   if (ret == 0)
@@ -446,8 +444,7 @@ parse_process_fields (struct cfg_ctx *ctx, json_node *n, const char *path,
   /* execCPUAffinity is not applied; its type is still checked.  */
   cfg_path_key (field, path, "execCPUAffinity");
   if (ret == 0 && cfg_get (n, "execCPUAffinity"))
-    ret = cfg_expect (ctx, cfg_get (n, "execCPUAffinity"), field,
-                      JSON_OBJECT);
+    ret = cfg_expect (ctx, cfg_get (n, "execCPUAffinity"), field, JSON_OBJECT);
   return ret;
 }
 

@@ -53,7 +53,7 @@ sub_array_alloc (struct cfg_ctx *ctx, json_node *obj, const char *base,
   ({                                                                          \
     void *_mem;                                                               \
     size_t _n = 0;                                                            \
-    int _ret = sub_array_alloc ((ctx), (obj), (base), (key), (path), (arr),  \
+    int _ret = sub_array_alloc ((ctx), (obj), (base), (key), (path), (arr),   \
                                 sizeof **(out), &_mem, &_n);                  \
     if (_mem)                                                                 \
       {                                                                       \
@@ -149,8 +149,8 @@ parse_memory (struct cfg_ctx *ctx, json_node *obj, const char *base,
     ret = memory_value (ctx, m, path, "kernelTCP", &r->memory_kernel_tcp,
                         &r->has_memory_kernel_tcp);
   if (ret == 0)
-    ret = cfg_opt_uint (ctx, m, path, "swappiness", 100,
-                        &r->memory_swappiness, &r->has_memory_swappiness);
+    ret = cfg_opt_uint (ctx, m, path, "swappiness", 100, &r->memory_swappiness,
+                        &r->has_memory_swappiness);
   if (ret == 0)
     ret = cfg_opt_bool (ctx, m, path, "disableOOMKiller",
                         &r->disable_oom_killer, &r->has_disable_oom_killer);
@@ -172,13 +172,13 @@ valid_cpu_list (const char *s)
       char *end;
       unsigned long a, b;
 
-      if (!isdigit ((unsigned char) *s))
+      if (!isdigit ((unsigned char)*s))
         return false;
       a = strtoul (s, &end, 10);
       s = end;
       if (*s == '-')
         {
-          if (!isdigit ((unsigned char) s[1]))
+          if (!isdigit ((unsigned char)s[1]))
             return false;
           b = strtoul (s + 1, &end, 10);
           if (b < a)
@@ -194,16 +194,15 @@ valid_cpu_list (const char *s)
 }
 
 static int
-cpu_list (struct cfg_ctx *ctx, json_node *c, const char *base,
-          const char *key, char **out)
+cpu_list (struct cfg_ctx *ctx, json_node *c, const char *base, const char *key,
+          char **out)
 {
   char path[CFG_PATH_MAX];
   int ret = cfg_opt_string (ctx, c, base, key, out);
 
   cfg_path_key (path, base, key);
   if (ret == 0 && *out && !valid_cpu_list (*out))
-    return cfg_error (ctx, path, "\"%s\" is not a list like \"0-3,7\"",
-                      *out);
+    return cfg_error (ctx, path, "\"%s\" is not a list like \"0-3,7\"", *out);
   return ret;
 }
 
@@ -271,7 +270,7 @@ blkio_weight (struct cfg_ctx *ctx, json_node *obj, const char *base,
   cfg_path_key (path, base, key);
   if (ret == 0 && *has && v != 0 && v < 10)
     return cfg_error (ctx, path, "must be between 10 and 1000");
-  *out = (uint16_t) v;
+  *out = (uint16_t)v;
   return ret;
 }
 
@@ -281,8 +280,8 @@ parse_weight_devices (struct cfg_ctx *ctx, json_node *b, const char *base,
 {
   char path[CFG_PATH_MAX], item[CFG_PATH_MAX];
   json_node *arr;
-  int ret = sub_array (ctx, b, base, "weightDevice", path, &arr, &r->blkio_weight_devices,
-                       &r->n_blkio_weight_devices);
+  int ret = sub_array (ctx, b, base, "weightDevice", path, &arr,
+                       &r->blkio_weight_devices, &r->n_blkio_weight_devices);
 
   for (size_t i = 0; ret == 0 && arr && i < r->n_blkio_weight_devices; i++)
     {
@@ -327,8 +326,7 @@ parse_throttle (struct cfg_ctx *ctx, json_node *b, const char *base,
         ret = cfg_req_int (ctx, n, item, "minor", 0, INT64_MAX,
                            &(*out)[i].minor);
       if (ret == 0)
-        ret = cfg_req_uint (ctx, n, item, "rate", UINT64_MAX,
-                            &(*out)[i].rate);
+        ret = cfg_req_uint (ctx, n, item, "rate", UINT64_MAX, &(*out)[i].rate);
     }
   return ret;
 }
@@ -386,7 +384,8 @@ parse_hugepages (struct cfg_ctx *ctx, json_node *obj, const char *base,
 {
   char path[CFG_PATH_MAX], item[CFG_PATH_MAX], field[CFG_PATH_MAX];
   json_node *arr;
-  int ret = sub_array (ctx, obj, base, "hugepageLimits", path, &arr, &r->hugepage_limits, &r->n_hugepage_limits);
+  int ret = sub_array (ctx, obj, base, "hugepageLimits", path, &arr,
+                       &r->hugepage_limits, &r->n_hugepage_limits);
 
   for (size_t i = 0; ret == 0 && arr && i < r->n_hugepage_limits; i++)
     {
@@ -420,10 +419,10 @@ parse_network (struct cfg_ctx *ctx, json_node *obj, const char *base,
     return ret;
   ret = cfg_opt_uint (ctx, net, path, "classID", UINT32_MAX, &v,
                       &r->has_network_class_id);
-  r->network_class_id = (uint32_t) v;
+  r->network_class_id = (uint32_t)v;
   if (ret == 0)
-    ret = sub_array (ctx, net, path, "priorities", list, &arr, &r->network_priorities,
-                     &r->n_network_priorities);
+    ret = sub_array (ctx, net, path, "priorities", list, &arr,
+                     &r->network_priorities, &r->n_network_priorities);
   for (size_t i = 0; ret == 0 && arr && i < r->n_network_priorities; i++)
     {
       json_node *n = json_array_at (arr, i);
@@ -435,7 +434,7 @@ parse_network (struct cfg_ctx *ctx, json_node *obj, const char *base,
                               &r->network_priorities[i].name);
       if (ret == 0)
         ret = cfg_req_uint (ctx, n, item, "priority", UINT32_MAX, &v);
-      r->network_priorities[i].priority = (uint32_t) v;
+      r->network_priorities[i].priority = (uint32_t)v;
     }
   return ret;
 }
@@ -553,8 +552,7 @@ envrun_resources_free (struct envrun_resources *r)
   for (size_t i = 0; r->hugepage_limits && i < r->n_hugepage_limits; i++)
     free (r->hugepage_limits[i].page_size);
   free (r->hugepage_limits);
-  for (size_t i = 0; r->network_priorities && i < r->n_network_priorities;
-       i++)
+  for (size_t i = 0; r->network_priorities && i < r->n_network_priorities; i++)
     free (r->network_priorities[i].name);
   free (r->network_priorities);
   cfg_kv_free (r->unified, r->n_unified);

@@ -3,29 +3,29 @@
    filter is the seccomp module's job.  */
 #include "config-host.h"
 
-#include "config-parse.h"
 #include "cleanup.h"
+#include "config-parse.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const seccomp_actions[]
-    = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-        "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-        "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY",
-        NULL };
+    = { "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+        "SCMP_ACT_ERRNO",       "SCMP_ACT_TRACE",
+        "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG",
+        "SCMP_ACT_NOTIFY",      NULL };
 
-static const char *const seccomp_arches[] = {
-  "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",
-  "SCMP_ARCH_ARM",         "SCMP_ARCH_AARCH64",   "SCMP_ARCH_MIPS",
-  "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-  "SCMP_ARCH_MIPSEL64",    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-  "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_S390",
-  "SCMP_ARCH_S390X",       "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",
-  "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
-  "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",      NULL
-};
+static const char *const seccomp_arches[]
+    = { "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",
+        "SCMP_ARCH_ARM",      "SCMP_ARCH_AARCH64",     "SCMP_ARCH_MIPS",
+        "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+        "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+        "SCMP_ARCH_PPC64",    "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",
+        "SCMP_ARCH_S390X",    "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",
+        "SCMP_ARCH_RISCV64",  "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+        "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",        NULL };
 
 static const char *const seccomp_flags[]
     = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
@@ -77,8 +77,9 @@ check_errno_ret (struct cfg_ctx *ctx, const char *base, const char *key,
   cfg_path_key (path, base, key);
   if (strcmp (action, "SCMP_ACT_ERRNO") != 0
       && strcmp (action, "SCMP_ACT_TRACE") != 0)
-    return cfg_error (ctx, path, "only valid with SCMP_ACT_ERRNO or "
-                                 "SCMP_ACT_TRACE, not %s",
+    return cfg_error (ctx, path,
+                      "only valid with SCMP_ACT_ERRNO or "
+                      "SCMP_ACT_TRACE, not %s",
                       action);
   return 0;
 }
@@ -104,12 +105,12 @@ parse_arg (struct cfg_ctx *ctx, json_node *n, const char *path,
     ret = cfg_req_string (ctx, n, path, "op", &op);
   if (ret < 0)
     return ret;
-  a->index = (unsigned int) index;
+  a->index = (unsigned int)index;
   ret = cfg_name_index (seccomp_ops, op);
   cfg_path_key (field, path, "op");
   if (ret < 0)
     return cfg_error (ctx, field, "unknown seccomp operator \"%s\"", op);
-  a->op = (enum envrun_seccomp_op) ret;
+  a->op = (enum envrun_seccomp_op)ret;
   return 0;
 }
 
@@ -164,7 +165,7 @@ parse_rule (struct cfg_ctx *ctx, json_node *n, const char *path,
                         &r->has_errno_ret);
   if (ret == 0 && r->has_errno_ret)
     ret = check_errno_ret (ctx, path, "errnoRet", r->action);
-  r->errno_ret = (unsigned int) eret;
+  r->errno_ret = (unsigned int)eret;
   cfg_path_key (field, path, "action");
   if (ret == 0 && strcmp (r->action, "SCMP_ACT_NOTIFY") == 0
       && s->listener_path == NULL)
@@ -189,16 +190,15 @@ parse_syscalls (struct cfg_ctx *ctx, json_node *obj, const char *base,
   if (ret < 0)
     return ret;
   s->n_syscalls = json_array_size (arr);
-  s->syscalls = calloc (s->n_syscalls ? s->n_syscalls : 1,
-                        sizeof *s->syscalls);
+  s->syscalls
+      = calloc (s->n_syscalls ? s->n_syscalls : 1, sizeof *s->syscalls);
   if (s->syscalls == NULL)
     return envrun_error_set (ctx->err, ENOMEM, "%s: %s",
                              json_doc_name (ctx->doc), path);
   for (size_t i = 0; i < s->n_syscalls; i++)
     {
       cfg_path_index (item, path, i);
-      ret = parse_rule (ctx, json_array_at (arr, i), item, s,
-                        &s->syscalls[i]);
+      ret = parse_rule (ctx, json_array_at (arr, i), item, s, &s->syscalls[i]);
       if (ret < 0)
         return ret;
     }
@@ -227,7 +227,7 @@ parse_seccomp_fields (struct cfg_ctx *ctx, json_node *n, const char *path,
                         &s->has_default_errno_ret);
   if (ret == 0 && s->has_default_errno_ret)
     ret = check_errno_ret (ctx, path, "defaultErrnoRet", s->default_action);
-  s->default_errno_ret = (unsigned int) eret;
+  s->default_errno_ret = (unsigned int)eret;
   if (ret == 0)
     ret = cfg_opt_strv (ctx, n, path, "architectures", &s->architectures,
                         &s->n_architectures);
@@ -237,8 +237,8 @@ parse_seccomp_fields (struct cfg_ctx *ctx, json_node *n, const char *path,
   if (ret == 0)
     ret = cfg_opt_strv (ctx, n, path, "flags", &s->flags, &s->n_flags);
   if (ret == 0)
-    ret = check_names (ctx, path, "flags", s->flags, s->n_flags,
-                       seccomp_flags, "seccomp flag");
+    ret = check_names (ctx, path, "flags", s->flags, s->n_flags, seccomp_flags,
+                       "seccomp flag");
   if (ret == 0)
     ret = cfg_opt_string (ctx, n, path, "listenerPath", &s->listener_path);
   cfg_path_key (field, path, "listenerPath");

@@ -1,8 +1,8 @@
 /* Field readers shared by the config parser's sections.  */
 #include "config-host.h"
 
-#include "config-parse.h"
 #include "cleanup.h"
+#include "config-parse.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -286,8 +286,7 @@ cfg_opt_kv (struct cfg_ctx *ctx, json_node *obj, const char *base,
 static bool
 ranges_overlap (uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
 {
-  return (uint64_t) a < (uint64_t) b + blen
-         && (uint64_t) b < (uint64_t) a + alen;
+  return (uint64_t)a < (uint64_t)b + blen && (uint64_t)b < (uint64_t)a + alen;
 }
 
 static int
@@ -309,12 +308,12 @@ id_mapping_one (struct cfg_ctx *ctx, json_node *n, const char *path,
   cfg_path_key (field, path, "size");
   if (size == 0)
     return cfg_error (ctx, field, "must be greater than zero");
-  if (cid + size > (uint64_t) UINT32_MAX + 1
-      || hid + size > (uint64_t) UINT32_MAX + 1)
+  if (cid + size > (uint64_t)UINT32_MAX + 1
+      || hid + size > (uint64_t)UINT32_MAX + 1)
     return cfg_error (ctx, field, "range goes past the 32-bit ID space");
-  m->container_id = (uint32_t) cid;
-  m->host_id = (uint32_t) hid;
-  m->size = (uint32_t) size;
+  m->container_id = (uint32_t)cid;
+  m->host_id = (uint32_t)hid;
+  m->size = (uint32_t)size;
   return 0;
 }
 
@@ -355,8 +354,8 @@ cfg_id_mappings (struct cfg_ctx *ctx, json_node *obj, const char *base,
         {
           if (ranges_overlap (maps[i].container_id, maps[i].size,
                               maps[j].container_id, maps[j].size))
-            return cfg_error (ctx, item,
-                              "container ID range overlaps %s[%zu]", path, j);
+            return cfg_error (ctx, item, "container ID range overlaps %s[%zu]",
+                              path, j);
           if (ranges_overlap (maps[i].host_id, maps[i].size, maps[j].host_id,
                               maps[j].size))
             return cfg_error (ctx, item, "host ID range overlaps %s[%zu]",

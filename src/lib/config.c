@@ -4,8 +4,8 @@
    with "<name>: <.path>: <problem>".  */
 #include "config-host.h"
 
-#include "config-parse.h"
 #include "cleanup.h"
+#include "config-parse.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -160,8 +160,7 @@ envrun_process_parse_string (const char *text, size_t len, const char *name,
 }
 
 int
-envrun_resources_parse_string (const char *text, size_t len,
-                               const char *name,
+envrun_resources_parse_string (const char *text, size_t len, const char *name,
                                struct envrun_resources **out,
                                envrun_error_t *err)
 {

@@ -3,8 +3,8 @@
    whose failures are sticky.  Nothing else in envrun includes yajl.  */
 #include "config-host.h"
 
-#include "json.h"
 #include "cleanup.h"
+#include "json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,13 +29,13 @@ struct json_doc
 static inline yajl_val
 V (json_node *n)
 {
-  return (yajl_val) n;
+  return (yajl_val)n;
 }
 
 static inline json_node *
 N (yajl_val v)
 {
-  return (json_node *) v;
+  return (json_node *)v;
 }
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -76,7 +76,7 @@ check_structure (const char *text, size_t len, const char *name,
       else if (c == '/' && i + 1 < len && text[i + 1] == '*')
         {
           const char *end = memmem (text + i + 2, len - i - 2, "*/", 2);
-          i = end ? (size_t) (end - text) + 1 : len;
+          i = end ? (size_t)(end - text) + 1 : len;
         }
       else if (c == '[' || c == '{')
         {
@@ -105,7 +105,7 @@ parse_error (const char *text, size_t len, const char *name,
   if (h == NULL)
     return envrun_error_set (err, ENOMEM, "%s", name);
   yajl_config (h, yajl_allow_comments, 1);
-  st = yajl_parse (h, (const unsigned char *) text, len);
+  st = yajl_parse (h, (const unsigned char *)text, len);
   if (st == yajl_status_ok)
     st = yajl_complete_parse (h);
   else
@@ -118,7 +118,7 @@ parse_error (const char *text, size_t len, const char *name,
       unsigned char *m = yajl_get_error (h, 0, NULL, 0);
       if (m)
         {
-          msg = strdup ((char *) m);
+          msg = strdup ((char *)m);
           yajl_free_error (h, m);
         }
     }
@@ -236,7 +236,7 @@ json_read_file (const char *path, char **text, size_t *len,
         return envrun_error_set (err, errno, "%s: read", path);
       if (r == 0)
         break;
-      used += (size_t) r;
+      used += (size_t)r;
       if (used > JSON_MAX_DOCUMENT)
         return envrun_error_set (err, 0,
                                  "%s: document is larger than %u bytes", path,
@@ -442,8 +442,7 @@ json_get_uint64 (const struct json_doc *doc, json_node *n, const char *path,
   errno = 0;
   v = strtoull (s, &end, 10);
   if (errno == ERANGE || *end != '\0')
-    return json_error (doc, path, err, "must be at most %" PRIu64,
-                       UINT64_MAX);
+    return json_error (doc, path, err, "must be at most %" PRIu64, UINT64_MAX);
   *out = v;
   return 0;
 }
@@ -570,7 +569,7 @@ json_gen_string (struct json_gen *g, const char *s)
   if (s == NULL)
     json_gen_null (g);
   else
-    GEN (g, yajl_gen_string (g->g, (const unsigned char *) s, strlen (s)));
+    GEN (g, yajl_gen_string (g->g, (const unsigned char *)s, strlen (s)));
 }
 
 void
@@ -597,7 +596,7 @@ json_gen_uint (struct json_gen *g, uint64_t v)
 {
   char buf[32];
   int n = snprintf (buf, sizeof buf, "%" PRIu64, v);
-  GEN (g, yajl_gen_number (g->g, buf, (size_t) n));
+  GEN (g, yajl_gen_number (g->g, buf, (size_t)n));
 }
 
 void

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SENTINEL ((void *) 0x1)
+#define SENTINEL ((void *)0x1)
 
 static void
 check_failure (int ret, void *out, envrun_error_t *err, const char *name)
@@ -40,11 +40,12 @@ fuzz_config (const char *text, size_t size)
   for (int t = 0; t < ENVRUN_NS_COUNT; t++)
     {
       const struct envrun_namespace *ns = envrun_config_namespace (c, t);
-      if (ns && (ns->type != (enum envrun_ns_type) t || ns->clone_flag == 0))
+      if (ns && (ns->type != (enum envrun_ns_type)t || ns->clone_flag == 0))
         abort ();
     }
-  if (c->process && (c->process->n_args == 0 || c->process->args[0] == NULL
-                     || c->process->cwd[0] != '/'))
+  if (c->process
+      && (c->process->n_args == 0 || c->process->args[0] == NULL
+          || c->process->cwd[0] != '/'))
     abort ();
   envrun_config_free (c);
 }
@@ -52,7 +53,7 @@ fuzz_config (const char *text, size_t size)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  const char *text = (const char *) data;
+  const char *text = (const char *)data;
   struct envrun_process *p = SENTINEL;
   struct envrun_resources *r = SENTINEL;
   struct envrun_seccomp *s = SENTINEL;
@@ -64,8 +65,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   check_failure (ret, p, &err, "process.json: ");
   if (ret == 0)
     envrun_process_free (p);
-  ret = envrun_resources_parse_string (text, size, "resources.json", &r,
-                                       &err);
+  ret = envrun_resources_parse_string (text, size, "resources.json", &r, &err);
   check_failure (ret, r, &err, "resources.json: ");
   if (ret == 0)
     envrun_resources_free (r);

@@ -68,7 +68,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   envrun_error_t err = NULL;
   char *compact, *pretty, *second;
 
-  if (json_parse ((const char *) data, size, "fuzz.json", &doc, &err) < 0)
+  if (json_parse ((const char *)data, size, "fuzz.json", &doc, &err) < 0)
     {
       if (err == NULL || strncmp (err->msg, "fuzz.json: ", 11) != 0)
         abort ();

@@ -3,10 +3,12 @@
    message the CLI will print.  */
 #include "config-host.h"
 
+/* cmocka.h needs these first.  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <envrun/config.h>
@@ -31,8 +33,8 @@ parse_ok (const char *json)
 {
   envrun_error_t err = NULL;
   struct envrun_config *c = NULL;
-  int ret = envrun_config_parse_string (json, strlen (json), "config.json",
-                                        &c, &err);
+  int ret = envrun_config_parse_string (json, strlen (json), "config.json", &c,
+                                        &err);
 
   if (ret < 0)
     fail_msg ("unexpected error: %s", envrun_error_message (err));
@@ -45,13 +47,13 @@ static void
 expect_error (const char *json, const char *msg)
 {
   envrun_error_t err = NULL;
-  struct envrun_config *c = (struct envrun_config *) 0x1;
-  int ret = envrun_config_parse_string (json, strlen (json), "config.json",
-                                        &c, &err);
+  struct envrun_config *c = (struct envrun_config *)0x1;
+  int ret = envrun_config_parse_string (json, strlen (json), "config.json", &c,
+                                        &err);
 
   assert_true (ret < 0);
   /* out-parameter untouched on failure */
-  assert_ptr_equal (c, (struct envrun_config *) 0x1);
+  assert_ptr_equal (c, (struct envrun_config *)0x1);
   assert_non_null (err);
   assert_string_equal (envrun_error_message (err), msg);
   envrun_error_free (&err);
@@ -158,8 +160,8 @@ full_config_mounts_and_hooks (void **state)
 
   assert_int_equal (m[0].flags, 0);
   assert_null (m[0].options);
-  assert_int_equal (m[1].flags, MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID
-                                    | MS_NODEV);
+  assert_int_equal (m[1].flags,
+                    MS_BIND | MS_REC | MS_RDONLY | MS_NOSUID | MS_NODEV);
   assert_int_equal (m[1].propagation, MS_PRIVATE | MS_REC);
   assert_int_equal (m[2].flags, MS_NOEXEC | MS_RELATIME);
   assert_int_equal (m[2].clear_flags, MS_RDONLY);
@@ -534,10 +536,11 @@ bad_seccomp_action_is_refused (void **state)
                 "\"value\": 1, \"op\": \"SCMP_CMP_LIKE\"}]}]}}}",
                 "config.json: .linux.seccomp.syscalls[0].args[0].op: unknown "
                 "seccomp operator \"SCMP_CMP_LIKE\"");
-  expect_error ("{" OCI ", \"linux\": {\"seccomp\": {\"defaultAction\": "
-                "\"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_Z80\"]}}}",
-                "config.json: .linux.seccomp.architectures[0]: unknown "
-                "architecture \"SCMP_ARCH_Z80\"");
+  expect_error (
+      "{" OCI ", \"linux\": {\"seccomp\": {\"defaultAction\": "
+      "\"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_Z80\"]}}}",
+      "config.json: .linux.seccomp.architectures[0]: unknown "
+      "architecture \"SCMP_ARCH_Z80\"");
   expect_error ("{" OCI ", \"linux\": {\"seccomp\": {\"defaultAction\": "
                 "\"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
                 "\"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 6, "
@@ -559,18 +562,17 @@ ten_megabyte_args_array_is_refused (void **state)
   struct envrun_config *c = NULL;
 
   assert_non_null (json);
-  used = (size_t) sprintf (json, "{" OCI ", \"process\": {\"args\": [");
+  used = (size_t)sprintf (json, "{" OCI ", \"process\": {\"args\": [");
   while (used < size)
-    used += (size_t) sprintf (json + used, "\"aaaaaaaaaaaaaaaa\",");
-  used += (size_t) sprintf (json + used, "\"a\"], \"cwd\": \"/\"}}");
-  assert_true (envrun_config_parse_string (json, used, "config.json", &c,
-                                           &err)
+    used += (size_t)sprintf (json + used, "\"aaaaaaaaaaaaaaaa\",");
+  used += (size_t)sprintf (json + used, "\"a\"], \"cwd\": \"/\"}}");
+  assert_true (envrun_config_parse_string (json, used, "config.json", &c, &err)
                < 0);
   assert_null (c);
-  assert_non_null (strstr (envrun_error_message (err),
-                           "config.json: document is "));
-  assert_non_null (strstr (envrun_error_message (err),
-                           "bytes, the limit is 8388608"));
+  assert_non_null (
+      strstr (envrun_error_message (err), "config.json: document is "));
+  assert_non_null (
+      strstr (envrun_error_message (err), "bytes, the limit is 8388608"));
   envrun_error_free (&err);
   free (json);
 }
@@ -580,7 +582,7 @@ deep_nesting_is_refused_without_recursion (void **state)
 {
   size_t depth = 100000;
   char *json = malloc (2 * depth + 64);
-  size_t used = (size_t) sprintf (json, "{" OCI ", \"x\": ");
+  size_t used = (size_t)sprintf (json, "{" OCI ", \"x\": ");
 
   assert_non_null (json);
   memset (json + used, '[', depth);
@@ -650,9 +652,8 @@ missing_file_names_the_path (void **state)
   envrun_error_t err = NULL;
   struct envrun_config *c = NULL;
 
-  assert_true (envrun_config_parse_file ("no/such/bundle/config.json", &c,
-                                         &err)
-               < 0);
+  assert_true (
+      envrun_config_parse_file ("no/such/bundle/config.json", &c, &err) < 0);
   assert_null (c);
   assert_string_equal (envrun_error_message (err),
                        "no/such/bundle/config.json: No such file or "
@@ -666,9 +667,8 @@ file_errors_name_the_path_as_given (void **state)
   envrun_error_t err = NULL;
   struct envrun_config *c = NULL;
 
-  assert_true (envrun_config_parse_file (TEST_DATA_DIR "/bad-uid.json", &c,
-                                         &err)
-               < 0);
+  assert_true (
+      envrun_config_parse_file (TEST_DATA_DIR "/bad-uid.json", &c, &err) < 0);
   assert_string_equal (envrun_error_message (err),
                        TEST_DATA_DIR "/bad-uid.json: .linux.uidMappings[0]"
                                      ".size: expected an unsigned integer");
@@ -684,16 +684,16 @@ process_json_parses_alone (void **state)
   struct envrun_process *p = NULL;
   envrun_error_t err = NULL;
 
-  assert_int_equal (envrun_process_parse_string (ok, strlen (ok),
-                                                 "process.json", &p, &err),
-                    0);
+  assert_int_equal (
+      envrun_process_parse_string (ok, strlen (ok), "process.json", &p, &err),
+      0);
   assert_int_equal (p->n_args, 2);
   assert_int_equal (p->user.uid, 5);
   envrun_process_free (p);
   p = NULL;
-  assert_true (envrun_process_parse_string (bad, strlen (bad), "process.json",
-                                            &p, &err)
-               < 0);
+  assert_true (
+      envrun_process_parse_string (bad, strlen (bad), "process.json", &p, &err)
+      < 0);
   assert_null (p);
   assert_string_equal (envrun_error_message (err),
                        "process.json: .cwd: must be an absolute path");
@@ -709,16 +709,14 @@ resources_json_parses_alone (void **state)
   struct envrun_resources *r = NULL;
   envrun_error_t err = NULL;
 
-  assert_int_equal (envrun_resources_parse_string (ok, strlen (ok), "-", &r,
-                                                   &err),
-                    0);
+  assert_int_equal (
+      envrun_resources_parse_string (ok, strlen (ok), "-", &r, &err), 0);
   assert_int_equal (r->memory_limit, 1048576);
   assert_int_equal (r->pids_limit, -1);
   assert_false (r->has_cpu_shares);
   envrun_resources_free (r);
   r = NULL;
-  assert_true (envrun_resources_parse_string (bad, strlen (bad), "-", &r,
-                                              &err)
+  assert_true (envrun_resources_parse_string (bad, strlen (bad), "-", &r, &err)
                < 0);
   assert_null (r);
   assert_string_equal (envrun_error_message (err),
@@ -738,15 +736,15 @@ seccomp_json_parses_alone (void **state)
   struct envrun_seccomp *s = NULL;
   envrun_error_t err = NULL;
 
-  assert_int_equal (envrun_seccomp_parse_string (ok, strlen (ok),
-                                                 "seccomp.json", &s, &err),
-                    0);
+  assert_int_equal (
+      envrun_seccomp_parse_string (ok, strlen (ok), "seccomp.json", &s, &err),
+      0);
   assert_int_equal (s->n_syscalls, 1);
   envrun_seccomp_free (s);
   s = NULL;
-  assert_true (envrun_seccomp_parse_string (bad, strlen (bad), "seccomp.json",
-                                            &s, &err)
-               < 0);
+  assert_true (
+      envrun_seccomp_parse_string (bad, strlen (bad), "seccomp.json", &s, &err)
+      < 0);
   assert_null (s);
   assert_string_equal (envrun_error_message (err),
                        "seccomp.json: .syscalls[0].errnoRet: only valid with "

@@ -1,10 +1,12 @@
 /* The JSON module: parsing limits and messages, typed getters, generator. */
 #include "config-host.h"
 
+/* cmocka.h needs these first.  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "json.h"
@@ -29,11 +31,11 @@ parse_ok (const char *text)
 static void
 expect_parse_error (const char *text, size_t len, const char *msg)
 {
-  struct json_doc *doc = (struct json_doc *) 0x1;
+  struct json_doc *doc = (struct json_doc *)0x1;
   envrun_error_t err = NULL;
 
   assert_true (json_parse (text, len, "t.json", &doc, &err) < 0);
-  assert_ptr_equal (doc, (struct json_doc *) 0x1);
+  assert_ptr_equal (doc, (struct json_doc *)0x1);
   assert_string_equal (envrun_error_message (err), msg);
   envrun_error_free (&err);
 }
@@ -41,9 +43,8 @@ expect_parse_error (const char *text, size_t len, const char *msg)
 static void
 parse_walks_objects_and_arrays (void **state)
 {
-  struct json_doc *doc
-      = parse_ok ("{\"s\": \"hi\", \"b\": true, \"n\": null, "
-                  "\"a\": [1, \"two\", false], \"o\": {}}");
+  struct json_doc *doc = parse_ok ("{\"s\": \"hi\", \"b\": true, \"n\": null, "
+                                   "\"a\": [1, \"two\", false], \"o\": {}}");
   json_node *root = json_doc_root (doc), *a;
 
   assert_string_equal (json_doc_name (doc), "t.json");
@@ -73,9 +74,8 @@ duplicate_keys_last_one_wins (void **state)
 {
   struct json_doc *doc = parse_ok ("{\"k\": \"first\", \"k\": \"last\"}");
 
-  assert_string_equal (json_string_value (json_object_get (json_doc_root (doc),
-                                                           "k")),
-                       "last");
+  assert_string_equal (
+      json_string_value (json_object_get (json_doc_root (doc), "k")), "last");
   json_doc_free (doc);
 }
 
@@ -92,21 +92,17 @@ typed_getters_read_values (void **state)
   const char *s;
   bool b = true;
 
-  assert_int_equal (json_get_uint64 (doc, json_object_get (root, "u"), ".u",
-                                     &u, &err),
-                    0);
+  assert_int_equal (
+      json_get_uint64 (doc, json_object_get (root, "u"), ".u", &u, &err), 0);
   assert_true (u == UINT64_MAX);
-  assert_int_equal (json_get_int64 (doc, json_object_get (root, "i"), ".i",
-                                    &i, &err),
-                    0);
+  assert_int_equal (
+      json_get_int64 (doc, json_object_get (root, "i"), ".i", &i, &err), 0);
   assert_true (i == INT64_MIN);
-  assert_int_equal (json_get_string (doc, json_object_get (root, "s"), ".s",
-                                     &s, &err),
-                    0);
+  assert_int_equal (
+      json_get_string (doc, json_object_get (root, "s"), ".s", &s, &err), 0);
   assert_string_equal (s, "x");
-  assert_int_equal (json_get_bool (doc, json_object_get (root, "b"), ".b", &b,
-                                   &err),
-                    0);
+  assert_int_equal (
+      json_get_bool (doc, json_object_get (root, "b"), ".b", &b, &err), 0);
   assert_false (b);
   assert_null (err);
   json_doc_free (doc);
@@ -133,31 +129,30 @@ typed_getters_refuse_wrong_kinds (void **state)
   const char *s;
   bool b;
 
-  expect_getter_error (json_get_uint64 (doc, json_object_get (r, "neg"),
-                                        ".neg", &u, &err),
-                       &err, "t.json: .neg: expected an unsigned integer");
-  expect_getter_error (json_get_uint64 (doc, json_object_get (r, "frac"),
-                                        ".frac", &u, &err),
-                       &err, "t.json: .frac: expected an unsigned integer");
-  expect_getter_error (json_get_int64 (doc, json_object_get (r, "exp"),
-                                       ".exp", &i, &err),
-                       &err, "t.json: .exp: expected an integer");
-  expect_getter_error (json_get_uint64 (doc, json_object_get (r, "str"),
-                                        ".str", &u, &err),
-                       &err, "t.json: .str: expected an unsigned integer");
-  expect_getter_error (json_get_uint64 (doc, json_object_get (r, "big"),
-                                        ".big", &u, &err),
-                       &err,
-                       "t.json: .big: must be at most 18446744073709551615");
-  expect_getter_error (json_get_int64 (doc, json_object_get (r, "big"),
-                                       ".big", &i, &err),
-                       &err, "t.json: .big: integer out of range");
+  expect_getter_error (
+      json_get_uint64 (doc, json_object_get (r, "neg"), ".neg", &u, &err),
+      &err, "t.json: .neg: expected an unsigned integer");
+  expect_getter_error (
+      json_get_uint64 (doc, json_object_get (r, "frac"), ".frac", &u, &err),
+      &err, "t.json: .frac: expected an unsigned integer");
+  expect_getter_error (
+      json_get_int64 (doc, json_object_get (r, "exp"), ".exp", &i, &err), &err,
+      "t.json: .exp: expected an integer");
+  expect_getter_error (
+      json_get_uint64 (doc, json_object_get (r, "str"), ".str", &u, &err),
+      &err, "t.json: .str: expected an unsigned integer");
+  expect_getter_error (
+      json_get_uint64 (doc, json_object_get (r, "big"), ".big", &u, &err),
+      &err, "t.json: .big: must be at most 18446744073709551615");
+  expect_getter_error (
+      json_get_int64 (doc, json_object_get (r, "big"), ".big", &i, &err), &err,
+      "t.json: .big: integer out of range");
   expect_getter_error (json_get_uint_max (doc, json_object_get (r, "ten"),
                                           ".ten", 10, &u, &err),
                        &err, "t.json: .ten: must be at most 10");
-  expect_getter_error (json_get_string (doc, json_object_get (r, "neg"),
-                                        ".neg", &s, &err),
-                       &err, "t.json: .neg: expected a string");
+  expect_getter_error (
+      json_get_string (doc, json_object_get (r, "neg"), ".neg", &s, &err),
+      &err, "t.json: .neg: expected a string");
   expect_getter_error (json_get_bool (doc, NULL, ".none", &b, &err), &err,
                        "t.json: .none: expected a boolean");
   expect_getter_error (json_expect_type (doc, r, "", JSON_ARRAY, &err), &err,
@@ -234,9 +229,8 @@ parse_depth_limit_is_exact (void **state)
 
   memset (text, '[', JSON_MAX_DEPTH);
   memset (text + JSON_MAX_DEPTH, ']', JSON_MAX_DEPTH);
-  assert_int_equal (json_parse (text, 2 * JSON_MAX_DEPTH, "t.json", &doc,
-                                &err),
-                    0);
+  assert_int_equal (
+      json_parse (text, 2 * JSON_MAX_DEPTH, "t.json", &doc, &err), 0);
   /* the deepest tree accepted can still be written, even wrapped */
   {
     struct json_gen *g = json_gen_new (false);
@@ -265,8 +259,8 @@ depth_counting_skips_strings_and_comments (void **state)
   /* brackets inside strings and comments do not nest, and a quote inside
      a comment does not open a string that would hide real nesting */
   char text[4096];
-  size_t n = (size_t) snprintf (text, sizeof text,
-                                "/* \" */ {\"k\": \"[[[[\\\"[[[[\", \"x\": ");
+  size_t n = (size_t)snprintf (text, sizeof text,
+                               "/* \" */ {\"k\": \"[[[[\\\"[[[[\", \"x\": ");
   struct json_doc *doc;
 
   for (unsigned i = 0; i < 200; i++)
@@ -349,10 +343,10 @@ static void
 expect_gen_error (struct json_gen *g, const char *msg)
 {
   envrun_error_t err = NULL;
-  char *out = (char *) 0x1;
+  char *out = (char *)0x1;
 
   assert_true (json_gen_finish (g, &out, NULL, &err) < 0);
-  assert_ptr_equal (out, (char *) 0x1);
+  assert_ptr_equal (out, (char *)0x1);
   assert_string_equal (envrun_error_message (err), msg);
   envrun_error_free (&err);
   json_gen_free (g);
@@ -439,7 +433,7 @@ read_file_names_the_path_and_caps_the_size (void **state)
   free (text);
   text = NULL;
 
-  assert_int_equal (truncate (path, (off_t) JSON_MAX_DOCUMENT + 1), 0);
+  assert_int_equal (truncate (path, (off_t)JSON_MAX_DOCUMENT + 1), 0);
   assert_true (json_read_file (path, &text, &len, &err) < 0);
   assert_null (text);
   assert_non_null (strstr (envrun_error_message (err),
