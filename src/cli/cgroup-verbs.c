@@ -20,8 +20,7 @@ cgverb_open (const char *root, const char *id, struct cgverb_target *t,
   if (state_read (t->dirfd, id, &t->state, err) < 0)
     return -1;
   if (t->state->cgroup_path == NULL)
-    return envrun_error_set (err, ENOTSUP, "container `%s` has no cgroup",
-                             id);
+    return envrun_error_set (err, ENOTSUP, "container `%s` has no cgroup", id);
   if (cgroup_open (t->state->cgroup_path, &t->cgroup, err) < 0)
     return -1;
   t->status = state_status (t->dirfd, t->state);

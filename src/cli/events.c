@@ -28,7 +28,7 @@ parse_interval (const char *s, int *ms, envrun_error_t *err)
   {
     const char *unit;
     double ms;
-  } units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "ms", 1 }, { "s", 1000 },
+  } units[] = { { "ns", 1e-6 }, { "us", 1e-3 },   { "ms", 1 }, { "s", 1000 },
                 { "m", 60000 }, { "h", 3600000 }, { "", 1000 } };
   char *end;
   double v;
@@ -43,11 +43,13 @@ parse_interval (const char *s, int *ms, envrun_error_t *err)
 
           if (t < 1 || t > 86400000.0)
             break;
-          *ms = (int) t;
+          *ms = (int)t;
           return 0;
         }
-  return envrun_error_set (err, EINVAL, "events: --interval: `%s`: expected"
-                           " a duration such as 5s or 500ms (1ms..24h)", s);
+  return envrun_error_set (err, EINVAL,
+                           "events: --interval: `%s`: expected"
+                           " a duration such as 5s or 500ms (1ms..24h)",
+                           s);
 }
 
 static int
@@ -142,7 +144,8 @@ CLI_VERB (events)
     else
       return cli_failf (g, "events: invalid option");
   if (ret == 0 && optind != argc - 1)
-    ret = envrun_error_set (&err, EINVAL, "events: usage: events [--stats]"
+    ret = envrun_error_set (&err, EINVAL,
+                            "events: usage: events [--stats]"
                             " [--interval D] ID");
   if (ret == 0)
     ret = cgverb_open (g->root, argv[optind], &t, &err);

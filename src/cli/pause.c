@@ -17,9 +17,10 @@ CLI_VERB (pause)
     return cli_failf (g, "pause: usage: pause ID");
   ret = cgverb_open (g->root, argv[optind], &t, &err);
   if (ret == 0 && t.status != ENVRUN_STATUS_RUNNING)
-    ret = envrun_error_set (&err, EINVAL, "container `%s` is %s, not "
-                            "running", argv[optind],
-                            envrun_status_name (t.status));
+    ret = envrun_error_set (&err, EINVAL,
+                            "container `%s` is %s, not "
+                            "running",
+                            argv[optind], envrun_status_name (t.status));
   if (ret == 0)
     ret = cgroup_freeze (t.cgroup, true, &err);
   cgverb_close (&t);

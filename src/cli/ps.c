@@ -46,14 +46,14 @@ print_row (pid_t pid)
   ssize_t n;
   int fd;
 
-  snprintf (path, sizeof path, "/proc/%d/status", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/status", (int)pid);
   st = fopen (path, "re");
   while (st && fgets (line, sizeof line, st))
     if (sscanf (line, "PPid: %ld", &ppid) == 1)
       continue;
     else if (sscanf (line, "Uid: %ld", &uid) == 1)
       continue;
-  snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
+  snprintf (path, sizeof path, "/proc/%d/cmdline", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   n = fd >= 0 ? read (fd, cmd, sizeof cmd - 1) : -1;
   if (fd >= 0)
@@ -63,7 +63,7 @@ print_row (pid_t pid)
       cmd[i] = ' ';
   if (n > 0)
     cmd[n] = '\0';
-  printf ("%-8ld %-8d %-8ld %s\n", uid, (int) pid, ppid, cmd);
+  printf ("%-8ld %-8d %-8ld %s\n", uid, (int)pid, ppid, cmd);
 }
 
 CLI_VERB (ps)
@@ -83,8 +83,7 @@ CLI_VERB (ps)
     else
       return cli_failf (g, "ps: invalid option");
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
-    return cli_failf (g, "ps: --format: `%s`: expected table or json",
-                      format);
+    return cli_failf (g, "ps: --format: `%s`: expected table or json", format);
   /* runc passes arguments after the id to ps(1); we have no ps(1) to pass
      them to, so refuse rather than ignore them */
   if (optind != argc - 1)

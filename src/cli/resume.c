@@ -17,9 +17,10 @@ CLI_VERB (resume)
     return cli_failf (g, "resume: usage: resume ID");
   ret = cgverb_open (g->root, argv[optind], &t, &err);
   if (ret == 0 && t.status != ENVRUN_STATUS_PAUSED)
-    ret = envrun_error_set (&err, EINVAL, "container `%s` is %s, not "
-                            "paused", argv[optind],
-                            envrun_status_name (t.status));
+    ret = envrun_error_set (&err, EINVAL,
+                            "container `%s` is %s, not "
+                            "paused",
+                            argv[optind], envrun_status_name (t.status));
   if (ret == 0)
     ret = cgroup_freeze (t.cgroup, false, &err);
   cgverb_close (&t);

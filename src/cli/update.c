@@ -76,21 +76,32 @@ parse_bytes (const char *flag, const char *s, int64_t *out,
     }
   switch (*end | 0x20)
     {
-    case 'k': shift = 10, end++; break;
-    case 'm': shift = 20, end++; break;
-    case 'g': shift = 30, end++; break;
-    case 't': shift = 40, end++; break;
-    default: break;
+    case 'k':
+      shift = 10, end++;
+      break;
+    case 'm':
+      shift = 20, end++;
+      break;
+    case 'g':
+      shift = 30, end++;
+      break;
+    case 't':
+      shift = 40, end++;
+      break;
+    default:
+      break;
     }
   if (*end && strcasecmp (end, "b") != 0 && strcasecmp (end, "ib") != 0)
     goto bad;
   if (v < 0 || (shift && v > (INT64_MAX >> shift)))
     goto bad;
-  *out = (int64_t) v << shift;
+  *out = (int64_t)v << shift;
   return 0;
 bad:
-  return envrun_error_set (err, EINVAL, "update: --%s: `%s`: expected a "
-                           "size in bytes (k, m, g suffixes) or -1", flag, s);
+  return envrun_error_set (err, EINVAL,
+                           "update: --%s: `%s`: expected a "
+                           "size in bytes (k, m, g suffixes) or -1",
+                           flag, s);
 }
 
 static int
@@ -103,9 +114,10 @@ parse_int (const char *flag, const char *s, int64_t min, int64_t max,
   errno = 0;
   v = strtoll (s, &end, 10);
   if (errno || end == s || *end || v < min || v > max)
-    return envrun_error_set (err, EINVAL, "update: --%s: `%s`: expected an "
-                             "integer in %" PRId64 "..%" PRId64, flag, s,
-                             min, max);
+    return envrun_error_set (err, EINVAL,
+                             "update: --%s: `%s`: expected an "
+                             "integer in %" PRId64 "..%" PRId64,
+                             flag, s, min, max);
   *out = v;
   return 0;
 }
@@ -145,7 +157,7 @@ apply_flag (struct envrun_resources *r, int opt, const char *name,
       break;
     case OPT_CPU_SHARES:
       ret = parse_int (name, arg, 0, INT64_MAX, &v, err);
-      r->cpu_shares = (uint64_t) v, r->has_cpu_shares = true;
+      r->cpu_shares = (uint64_t)v, r->has_cpu_shares = true;
       break;
     case OPT_CPU_QUOTA:
       ret = parse_int (name, arg, -1, INT64_MAX, &r->cpu_quota, err);
@@ -153,15 +165,15 @@ apply_flag (struct envrun_resources *r, int opt, const char *name,
       break;
     case OPT_CPU_PERIOD:
       ret = parse_int (name, arg, 0, INT64_MAX, &v, err);
-      r->cpu_period = (uint64_t) v, r->has_cpu_period = true;
+      r->cpu_period = (uint64_t)v, r->has_cpu_period = true;
       break;
     case OPT_CPU_BURST:
       ret = parse_int (name, arg, 0, INT64_MAX, &v, err);
-      r->cpu_burst = (uint64_t) v, r->has_cpu_burst = true;
+      r->cpu_burst = (uint64_t)v, r->has_cpu_burst = true;
       break;
     case OPT_CPU_RT_PERIOD:
       ret = parse_int (name, arg, 0, INT64_MAX, &v, err);
-      r->cpu_realtime_period = (uint64_t) v, r->has_cpu_realtime_period = true;
+      r->cpu_realtime_period = (uint64_t)v, r->has_cpu_realtime_period = true;
       break;
     case OPT_CPU_RT_RUNTIME:
       ret = parse_int (name, arg, -1, INT64_MAX, &r->cpu_realtime_runtime,
@@ -182,7 +194,7 @@ apply_flag (struct envrun_resources *r, int opt, const char *name,
       break;
     case OPT_BLKIO_WEIGHT:
       ret = parse_int (name, arg, 10, 1000, &v, err);
-      r->blkio_weight = (uint16_t) v, r->has_blkio_weight = true;
+      r->blkio_weight = (uint16_t)v, r->has_blkio_weight = true;
       break;
     default:
       return envrun_error_set (err, EINVAL, "update: invalid option");
@@ -204,9 +216,8 @@ load_resources (const char *file, struct envrun_resources **out,
     }
   if (cli_read_file (file, 1024 * 1024, &text, &len, err) < 0)
     return -1;
-  return envrun_resources_parse_string (text, len,
-                                        strcmp (file, "-") ? file : "stdin",
-                                        out, err);
+  return envrun_resources_parse_string (
+      text, len, strcmp (file, "-") ? file : "stdin", out, err);
 }
 
 static int
@@ -243,7 +254,8 @@ CLI_VERB (update)
   t.dirfd = -1;
   ret = parse_flags (argc, argv, &r, &err);
   if (ret == 0 && optind != argc - 1)
-    ret = envrun_error_set (&err, EINVAL, "update: usage: update [OPTIONS]"
+    ret = envrun_error_set (&err, EINVAL,
+                            "update: usage: update [OPTIONS]"
                             " ID");
   if (ret == 0)
     ret = cgverb_open (g->root, argv[optind], &t, &err);

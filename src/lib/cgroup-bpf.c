@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #define INSN(c, d, s, o, i)                                                   \
-  ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s),            \
-                      .off = (o), .imm = (i) })
+  ((struct bpf_insn){                                                         \
+      .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN (BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
 #define ALU32_IMM(op, d, i) INSN (BPF_ALU | (op) | BPF_K, d, 0, 0, i)
 #define MOV32_REG(d, s) INSN (BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
@@ -50,16 +50,17 @@ unconditional (const struct cgroup_device_rule *r)
 static void
 emit_rule (const struct cgroup_device_rule *r, struct bpf_insn *p)
 {
-  int16_t left = (int16_t) rule_len (r);
+  int16_t left = (int16_t)rule_len (r);
   size_t i = 0;
 
   /* each test jumps past the rest of the block (to the next rule):
      offset = instructions remaining after the jump */
-#define SKIP() ((int16_t) (left - (int16_t) i - 1))
+#define SKIP() ((int16_t)(left - (int16_t)i - 1))
   if (r->type != 'a')
     {
-      p[i] = JNE_IMM (BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
-                                                : BPF_DEVCG_DEV_CHAR, 0);
+      p[i] = JNE_IMM (
+          BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR,
+          0);
       p[i].off = SKIP ();
       i++;
     }
@@ -67,20 +68,20 @@ emit_rule (const struct cgroup_device_rule *r, struct bpf_insn *p)
     {
       /* every access asked for must be one the rule names */
       p[i++] = MOV32_REG (BPF_REG_1, BPF_REG_3);
-      p[i++] = ALU32_IMM (BPF_AND, BPF_REG_1, (int32_t) r->access);
+      p[i++] = ALU32_IMM (BPF_AND, BPF_REG_1, (int32_t)r->access);
       p[i] = JNE_REG (BPF_REG_1, BPF_REG_3, 0);
       p[i].off = SKIP ();
       i++;
     }
   if (r->major >= 0)
     {
-      p[i] = JNE_IMM (BPF_REG_4, (int32_t) r->major, 0);
+      p[i] = JNE_IMM (BPF_REG_4, (int32_t)r->major, 0);
       p[i].off = SKIP ();
       i++;
     }
   if (r->minor >= 0)
     {
-      p[i] = JNE_IMM (BPF_REG_5, (int32_t) r->minor, 0);
+      p[i] = JNE_IMM (BPF_REG_5, (int32_t)r->minor, 0);
       p[i].off = SKIP ();
       i++;
     }
@@ -98,12 +99,15 @@ cgroup_bpf_build (const struct cgroup_device_rule *rules, size_t n,
   bool closed = false;
 
   if (n > MAX_RULES)
-    return envrun_error_set (err, E2BIG, "linux.resources.devices: more"
-                             " than %d rules", MAX_RULES);
+    return envrun_error_set (err, E2BIG,
+                             "linux.resources.devices: more"
+                             " than %d rules",
+                             MAX_RULES);
   for (size_t i = n; i-- > 0;)
     {
       if (rules[i].major > INT32_MAX || rules[i].minor > INT32_MAX)
-        return envrun_error_set (err, EINVAL, "linux.resources.devices:"
+        return envrun_error_set (err, EINVAL,
+                                 "linux.resources.devices:"
                                  " device number out of range");
       len += rule_len (&rules[i]);
       if (unconditional (&rules[i]))
@@ -140,7 +144,7 @@ cgroup_bpf_build (const struct cgroup_device_rule *rules, size_t n,
 static int
 sys_bpf (int cmd, union bpf_attr *attr)
 {
-  return (int) syscall (SYS_bpf, cmd, attr, sizeof *attr);
+  return (int)syscall (SYS_bpf, cmd, attr, sizeof *attr);
 }
 
 static int
@@ -152,10 +156,10 @@ load_program (const struct bpf_insn *insns, size_t n, envrun_error_t *err)
 
   memset (&attr, 0, sizeof attr);
   attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  attr.insns = (uint64_t) (uintptr_t) insns;
-  attr.insn_cnt = (uint32_t) n;
-  attr.license = (uint64_t) (uintptr_t) "GPL";
-  attr.log_buf = (uint64_t) (uintptr_t) log;
+  attr.insns = (uint64_t)(uintptr_t)insns;
+  attr.insn_cnt = (uint32_t)n;
+  attr.license = (uint64_t)(uintptr_t) "GPL";
+  attr.log_buf = (uint64_t)(uintptr_t)log;
   attr.log_size = sizeof log;
   attr.log_level = 1;
   log[0] = '\0';
@@ -178,9 +182,9 @@ query_programs (int dirfd, uint32_t *ids, uint32_t *n)
   union bpf_attr attr;
 
   memset (&attr, 0, sizeof attr);
-  attr.query.target_fd = (uint32_t) dirfd;
+  attr.query.target_fd = (uint32_t)dirfd;
   attr.query.attach_type = BPF_CGROUP_DEVICE;
-  attr.query.prog_ids = (uint64_t) (uintptr_t) ids;
+  attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
   attr.query.prog_cnt = *n;
   if (sys_bpf (BPF_PROG_QUERY, &attr) < 0)
     return -1;
@@ -200,16 +204,16 @@ detach_program (int dirfd, uint32_t id)
   if (fd < 0)
     return;
   memset (&attr, 0, sizeof attr);
-  attr.target_fd = (uint32_t) dirfd;
-  attr.attach_bpf_fd = (uint32_t) fd;
+  attr.target_fd = (uint32_t)dirfd;
+  attr.attach_bpf_fd = (uint32_t)fd;
   attr.attach_type = BPF_CGROUP_DEVICE;
   sys_bpf (BPF_PROG_DETACH, &attr);
   close (fd);
 }
 
 int
-cgroup_bpf_attach (int dirfd, const struct cgroup_device_rule *rules,
-                   size_t n, envrun_error_t *err)
+cgroup_bpf_attach (int dirfd, const struct cgroup_device_rule *rules, size_t n,
+                   envrun_error_t *err)
 {
   cleanup_free void *insns = NULL;
   cleanup_close int prog = -1;
@@ -229,8 +233,8 @@ cgroup_bpf_attach (int dirfd, const struct cgroup_device_rule *rules,
   /* attach the new program before detaching the old ones: programs are
      ANDed, so the container is never without its rules in between */
   memset (&attr, 0, sizeof attr);
-  attr.target_fd = (uint32_t) dirfd;
-  attr.attach_bpf_fd = (uint32_t) prog;
+  attr.target_fd = (uint32_t)dirfd;
+  attr.attach_bpf_fd = (uint32_t)prog;
   attr.attach_type = BPF_CGROUP_DEVICE;
   attr.attach_flags = BPF_F_ALLOW_MULTI;
   if (sys_bpf (BPF_PROG_ATTACH, &attr) < 0)

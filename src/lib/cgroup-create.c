@@ -114,8 +114,8 @@ check_empty (const struct cgroup_hierarchy *hier, envrun_error_t *err)
   if (ret < 0)
     return ret;
   if (procs[strspn (procs, " \n")] != '\0')
-    return envrun_error_set (err, EBUSY,
-                             "cgroup %s already has processes", hier->dir);
+    return envrun_error_set (err, EBUSY, "cgroup %s already has processes",
+                             hier->dir);
   return 0;
 }
 

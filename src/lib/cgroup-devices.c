@@ -65,13 +65,20 @@ parse_access (const char *s, size_t i, unsigned *out, envrun_error_t *err)
   for (const char *p = s; *p; p++)
     switch (*p)
       {
-      case 'r': *out |= CGROUP_DEV_READ; break;
-      case 'w': *out |= CGROUP_DEV_WRITE; break;
-      case 'm': *out |= CGROUP_DEV_MKNOD; break;
+      case 'r':
+        *out |= CGROUP_DEV_READ;
+        break;
+      case 'w':
+        *out |= CGROUP_DEV_WRITE;
+        break;
+      case 'm':
+        *out |= CGROUP_DEV_MKNOD;
+        break;
       default:
         return envrun_error_set (err, EINVAL,
                                  "linux.resources.devices[%zu].access: `%s`:"
-                                 " expected letters of \"rwm\"", i, s);
+                                 " expected letters of \"rwm\"",
+                                 i, s);
       }
   return 0;
 }
@@ -85,8 +92,8 @@ rules_base (struct rule_list *l, const struct envrun_config *cfg,
   const struct envrun_linux *lx = cfg ? cfg->linux_ : NULL;
   int ret = rule_add (l, &deny_all, err);
 
-  for (size_t i = 0; ret == 0 && i < sizeof required_rules
-                                       / sizeof *required_rules; i++)
+  for (size_t i = 0;
+       ret == 0 && i < sizeof required_rules / sizeof *required_rules; i++)
     ret = rule_add (l, &required_rules[i], err);
   /* linux.devices must be usable: the spec says they are made available */
   for (size_t i = 0; ret == 0 && lx && i < lx->n_devices; i++)
@@ -123,13 +130,14 @@ cgroup_device_rules (const struct envrun_config *cfg,
   for (size_t i = 0; ret == 0 && res && i < res->n_devices; i++)
     {
       const struct envrun_device_rule *d = &res->devices[i];
-      struct cgroup_device_rule r = { d->allow, d->type ? d->type : 'a',
-                                      d->major, d->minor, 0 };
+      struct cgroup_device_rule r
+          = { d->allow, d->type ? d->type : 'a', d->major, d->minor, 0 };
 
       if (r.type != 'a' && r.type != 'b' && r.type != 'c')
         ret = envrun_error_set (err, EINVAL,
                                 "linux.resources.devices[%zu].type: `%c`:"
-                                " expected a, b or c", i, r.type);
+                                " expected a, b or c",
+                                i, r.type);
       if (ret == 0)
         ret = parse_access (d->access, i, &r.access, err);
       if (ret == 0 && is_blanket_deny (&r))
@@ -184,9 +192,8 @@ cgroup_v1_devices_apply (const char *dir,
       int ret;
 
       format_rule (&rules[i], buf, sizeof buf);
-      ret = cgroup_write (dir, rules[i].allow ? "devices.allow"
-                                              : "devices.deny",
-                          buf, err);
+      ret = cgroup_write (
+          dir, rules[i].allow ? "devices.allow" : "devices.deny", buf, err);
       if (ret < 0)
         return ret;
     }

@@ -16,9 +16,9 @@
 
 /* Polling budgets.  Freezing waits for every task to reach the freezer;
    a task in uninterruptible sleep can take a while.  */
-#define FREEZE_TRIES 2000    /* x 1 ms */
-#define DESTROY_TRIES 2000   /* x 5 ms: 10 s for SIGKILLed tasks to go */
-#define MAX_NESTING 32       /* sub-cgroups the container made */
+#define FREEZE_TRIES 2000  /* x 1 ms */
+#define DESTROY_TRIES 2000 /* x 5 ms: 10 s for SIGKILLed tasks to go */
+#define MAX_NESTING 32     /* sub-cgroups the container made */
 
 static bool
 is_enoent (envrun_error_t *err)
@@ -175,7 +175,7 @@ collect_pids (const char *dir, int depth, struct pid_list *l,
 
       if (end == p)
         break;
-      if (v > 0 && pid_list_add (l, (pid_t) v) < 0)
+      if (v > 0 && pid_list_add (l, (pid_t)v) < 0)
         return envrun_error_set (err, ENOMEM, "cgroup: pids");
     }
   if (depth >= MAX_NESTING || (d = opendir (dir)) == NULL)
@@ -218,8 +218,7 @@ cgroup_pids (const struct cgroup_handle *h, pid_t **pids, size_t *n,
   if (ret < 0)
     {
       free (l.v);
-      return envrun_error_prefix (err, "list processes of cgroup %s",
-                                  h->path);
+      return envrun_error_prefix (err, "list processes of cgroup %s", h->path);
     }
   *pids = l.v;
   *n = l.n;
@@ -300,9 +299,8 @@ cgroup_destroy (struct cgroup_handle *h, envrun_error_t *err)
       if (i % 20 == 0 && kill_all (h, err) < 0)
         return envrun_error_prefix (err, "destroy cgroup %s", h->path);
       if (i == DESTROY_TRIES - 1)
-        return envrun_error_set (err, EBUSY,
-                                 "destroy cgroup %s: %zu processes remain",
-                                 h->path, n);
+        return envrun_error_set (
+            err, EBUSY, "destroy cgroup %s: %zu processes remain", h->path, n);
       cgroup_sleep_ms (i < 10 ? 1 : 5);
     }
   for (size_t i = 0; i < h->n_hier; i++)

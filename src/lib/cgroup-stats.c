@@ -79,7 +79,7 @@ stats_cpu (const struct cgroup_handle *h, struct json_gen *g)
   const char *acct = v1dir (h, "cpuacct"), *cpu = v1dir (h, "cpu");
   const char *u = h->mode == CGROUP_MODE_UNIFIED ? v2dir (h) : NULL;
   long hz = sysconf (_SC_CLK_TCK);
-  uint64_t tick_ns = hz > 0 ? 1000000000ull / (uint64_t) hz : 10000000ull;
+  uint64_t tick_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
 
   json_gen_key (g, "cpu");
   json_gen_object_open (g);
@@ -87,8 +87,8 @@ stats_cpu (const struct cgroup_handle *h, struct json_gen *g)
   json_gen_object_open (g);
   if (u)
     {
-      json_gen_kv_uint (g, "total", rd_keyed (u, "cpu.stat", "usage_usec")
-                                        * 1000);
+      json_gen_kv_uint (g, "total",
+                        rd_keyed (u, "cpu.stat", "usage_usec") * 1000);
       json_gen_kv_uint (g, "kernel",
                         rd_keyed (u, "cpu.stat", "system_usec") * 1000);
       json_gen_kv_uint (g, "user",
@@ -99,8 +99,8 @@ stats_cpu (const struct cgroup_handle *h, struct json_gen *g)
       cleanup_free char *percpu = NULL;
 
       json_gen_kv_uint (g, "total", rd (acct, "cpuacct.usage"));
-      if (acct && cgroup_read (acct, "cpuacct.usage_percpu", &percpu,
-                               NULL) == 0)
+      if (acct
+          && cgroup_read (acct, "cpuacct.usage_percpu", &percpu, NULL) == 0)
         gen_u64_array (g, "percpu", percpu);
       /* cpuacct.stat counts USER_HZ ticks */
       json_gen_kv_uint (g, "kernel",
@@ -111,8 +111,8 @@ stats_cpu (const struct cgroup_handle *h, struct json_gen *g)
   json_gen_object_close (g);
   json_gen_key (g, "throttling");
   json_gen_object_open (g);
-  json_gen_kv_uint (g, "periods", rd_keyed (u ? u : cpu, "cpu.stat",
-                                            "nr_periods"));
+  json_gen_kv_uint (g, "periods",
+                    rd_keyed (u ? u : cpu, "cpu.stat", "nr_periods"));
   json_gen_kv_uint (g, "throttledPeriods",
                     rd_keyed (u ? u : cpu, "cpu.stat", "nr_throttled"));
   json_gen_kv_uint (g, "throttledTime",
@@ -123,8 +123,8 @@ stats_cpu (const struct cgroup_handle *h, struct json_gen *g)
 }
 
 static void
-gen_entry (struct json_gen *g, const char *key, uint64_t limit,
-           uint64_t usage, uint64_t max, uint64_t failcnt)
+gen_entry (struct json_gen *g, const char *key, uint64_t limit, uint64_t usage,
+           uint64_t max, uint64_t failcnt)
 {
   json_gen_key (g, key);
   json_gen_object_open (g);
@@ -170,8 +170,7 @@ stats_memory (const struct cgroup_handle *h, struct json_gen *g)
     {
       json_gen_kv_uint (g, "cache", rd_keyed (u, "memory.stat", "file"));
       gen_entry (g, "usage", rd (u, "memory.max"), rd (u, "memory.current"),
-                 rd (u, "memory.peak"),
-                 rd_keyed (u, "memory.events", "max"));
+                 rd (u, "memory.peak"), rd_keyed (u, "memory.events", "max"));
       gen_entry (g, "swap", rd (u, "memory.swap.max"),
                  rd (u, "memory.swap.current"), rd (u, "memory.swap.peak"),
                  rd_keyed (u, "memory.swap.events", "max"));
@@ -210,13 +209,17 @@ stats_pids_cpuset (const struct cgroup_handle *h, struct json_gen *g)
      "cpus"/"mems" here, which is what a reader can use */
   json_gen_key (g, "cpuset");
   json_gen_object_open (g);
-  if ((u || cs) && cgroup_read (u ? u : cs, u ? "cpuset.cpus.effective"
-                                              : "cpuset.effective_cpus",
-                                &cpus, NULL) == 0)
+  if ((u || cs)
+      && cgroup_read (u ? u : cs,
+                      u ? "cpuset.cpus.effective" : "cpuset.effective_cpus",
+                      &cpus, NULL)
+             == 0)
     json_gen_kv_string (g, "cpus", strtok (cpus, "\n") ? cpus : "");
-  if ((u || cs) && cgroup_read (u ? u : cs, u ? "cpuset.mems.effective"
-                                              : "cpuset.effective_mems",
-                                &mems, NULL) == 0)
+  if ((u || cs)
+      && cgroup_read (u ? u : cs,
+                      u ? "cpuset.mems.effective" : "cpuset.effective_mems",
+                      &mems, NULL)
+             == 0)
     json_gen_kv_string (g, "mems", strtok (mems, "\n") ? mems : "");
   json_gen_object_close (g);
 }
@@ -321,25 +324,26 @@ stats_hugetlb (const struct cgroup_handle *h, struct json_gen *g)
       const char *suffix = v1 ? ".limit_in_bytes" : ".max";
       size_t len = strlen (de->d_name);
 
-      if (strncmp (de->d_name, "hugetlb.", 8) != 0 || len <= 8 + strlen (suffix)
+      if (strncmp (de->d_name, "hugetlb.", 8) != 0
+          || len <= 8 + strlen (suffix)
           || strcmp (de->d_name + len - strlen (suffix), suffix) != 0
           || len - 8 - strlen (suffix) >= sizeof size
           || strstr (de->d_name, ".rsvd."))
         continue;
-      snprintf (size, sizeof size, "%.*s", (int) (len - 8 - strlen (suffix)),
+      snprintf (size, sizeof size, "%.*s", (int)(len - 8 - strlen (suffix)),
                 de->d_name + 8);
       json_gen_key (g, size);
       json_gen_object_open (g);
-      snprintf (f, sizeof f, v1 ? "hugetlb.%s.usage_in_bytes"
-                                : "hugetlb.%s.current", size);
+      snprintf (f, sizeof f,
+                v1 ? "hugetlb.%s.usage_in_bytes" : "hugetlb.%s.current", size);
       json_gen_kv_uint (g, "usage", rd (dir, f));
-      snprintf (f, sizeof f, v1 ? "hugetlb.%s.max_usage_in_bytes"
-                                : "hugetlb.%s.max", size);
+      snprintf (f, sizeof f,
+                v1 ? "hugetlb.%s.max_usage_in_bytes" : "hugetlb.%s.max", size);
       json_gen_kv_uint (g, "max", rd (dir, f));
       snprintf (f, sizeof f, v1 ? "hugetlb.%s.failcnt" : "hugetlb.%s.events",
                 size);
-      json_gen_kv_uint (g, "failcnt", v1 ? rd (dir, f) : rd_keyed (dir, f,
-                                                                    "max"));
+      json_gen_kv_uint (g, "failcnt",
+                        v1 ? rd (dir, f) : rd_keyed (dir, f, "max"));
       json_gen_object_close (g);
     }
   json_gen_object_close (g);
@@ -374,9 +378,9 @@ cgroup_stats_json (const struct cgroup_handle *h, struct json_gen *g,
 
 struct cgroup_oom_watch
 {
-  int fd;         /* eventfd (v1) or inotify (v2) */
-  char *dir;      /* v2: the leaf, to re-read memory.events */
-  uint64_t seen;  /* v2: oom_kill count already reported */
+  int fd;        /* eventfd (v1) or inotify (v2) */
+  char *dir;     /* v2: the leaf, to re-read memory.events */
+  uint64_t seen; /* v2: oom_kill count already reported */
 };
 
 void
@@ -391,8 +395,7 @@ cgroup_oom_watch_free (struct cgroup_oom_watch *w)
 }
 
 static int
-oom_watch_v1 (struct cgroup_oom_watch *w, const char *dir,
-              envrun_error_t *err)
+oom_watch_v1 (struct cgroup_oom_watch *w, const char *dir, envrun_error_t *err)
 {
   cleanup_close int ctl = -1;
   cleanup_free char *path = NULL;
@@ -411,8 +414,7 @@ oom_watch_v1 (struct cgroup_oom_watch *w, const char *dir,
 }
 
 static int
-oom_watch_v2 (struct cgroup_oom_watch *w, const char *dir,
-              envrun_error_t *err)
+oom_watch_v2 (struct cgroup_oom_watch *w, const char *dir, envrun_error_t *err)
 {
   cleanup_free char *path = NULL;
 
@@ -471,7 +473,7 @@ cgroup_oom_watch_read (struct cgroup_oom_watch *w, uint64_t *n_new,
   if (w->dir == NULL)
     {
       /* eventfd: the counter is the number of OOM notifications */
-      if (read (w->fd, &v, sizeof v) == (ssize_t) sizeof v)
+      if (read (w->fd, &v, sizeof v) == (ssize_t)sizeof v)
         *n_new = v;
       else if (errno != EAGAIN)
         return envrun_error_set (err, errno, "read OOM eventfd");

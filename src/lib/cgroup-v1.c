@@ -22,9 +22,8 @@ v1_dir (struct cgroup_handle *h, const char *controller, const char **dir,
   const struct cgroup_hierarchy *c = cgroup_v1 (h, controller);
 
   if (c == NULL)
-    return envrun_error_set (err, ENOTSUP,
-                             "the %s cgroup controller is not mounted",
-                             controller);
+    return envrun_error_set (
+        err, ENOTSUP, "the %s cgroup controller is not mounted", controller);
   *dir = c->dir;
   return 0;
 }
@@ -72,7 +71,7 @@ v1_memory_and_swap (const char *dir, const struct envrun_resources *r,
       if (ret < 0)
         return ret;
       /* raising: memsw first, it must stay >= the memory limit */
-      if (swap == -1 || cur < (uint64_t) swap)
+      if (swap == -1 || cur < (uint64_t)swap)
         {
           ret = v1_memory_limit (dir, "memory.memsw.limit_in_bytes", swap,
                                  err);
@@ -90,8 +89,8 @@ v1_memory_and_swap (const char *dir, const struct envrun_resources *r,
 static bool
 memory_set (const struct envrun_resources *r)
 {
-  return r->has_memory_limit || r->has_memory_swap
-         || r->has_memory_reservation || r->has_memory_swappiness
+  return r->has_memory_limit || r->has_memory_swap || r->has_memory_reservation
+         || r->has_memory_swappiness
          || (r->has_disable_oom_killer && r->disable_oom_killer)
          || r->has_memory_kernel_tcp;
 }
@@ -99,7 +98,8 @@ memory_set (const struct envrun_resources *r)
 /* Shared by v1 and v2: refuse a limit below what is in use, when asked.  */
 int
 cgroup_check_before_update (const char *dir, const char *usage_file,
-                     const struct envrun_resources *r, envrun_error_t *err)
+                            const struct envrun_resources *r,
+                            envrun_error_t *err)
 {
   uint64_t usage;
 
@@ -108,10 +108,11 @@ cgroup_check_before_update (const char *dir, const char *usage_file,
     return 0;
   if (cgroup_read_u64 (dir, usage_file, &usage, NULL) < 0)
     return 0; /* a new cgroup: nothing in use */
-  if ((uint64_t) r->memory_limit < usage)
+  if ((uint64_t)r->memory_limit < usage)
     return envrun_error_set (err, EBUSY,
                              "memory.limit: %" PRId64 " is below the current"
-                             " usage %" PRIu64, r->memory_limit, usage);
+                             " usage %" PRIu64,
+                             r->memory_limit, usage);
   return 0;
 }
 
@@ -130,17 +131,17 @@ v1_memory (struct cgroup_handle *h, const struct envrun_resources *r,
   if (ret == 0)
     ret = v1_memory_and_swap (dir, r, err);
   if (ret == 0 && r->has_memory_reservation)
-    ret = cgroup_writef (dir, "memory.soft_limit_in_bytes", err,
-                         "%" PRId64, r->memory_reservation);
+    ret = cgroup_writef (dir, "memory.soft_limit_in_bytes", err, "%" PRId64,
+                         r->memory_reservation);
   if (ret == 0 && r->has_memory_kernel_tcp)
     ret = cgroup_writef (dir, "memory.kmem.tcp.limit_in_bytes", err,
                          "%" PRId64, r->memory_kernel_tcp);
   if (ret == 0 && r->has_memory_swappiness)
     {
       if (r->memory_swappiness > 100)
-        return envrun_error_set (err, EINVAL,
-                                 "memory.swappiness: %" PRIu64
-                                 " is not in 0..100", r->memory_swappiness);
+        return envrun_error_set (
+            err, EINVAL, "memory.swappiness: %" PRIu64 " is not in 0..100",
+            r->memory_swappiness);
       ret = cgroup_writef (dir, "memory.swappiness", err, "%" PRIu64,
                            r->memory_swappiness);
     }
@@ -162,8 +163,9 @@ v1_cpu_shares (const char *dir, uint64_t shares, envrun_error_t *err)
   if (ret == 0 && got != shares)
     return envrun_error_set (err, EINVAL,
                              "cpu.shares: %" PRIu64 " is out of range; the %s"
-                             " allowed is %" PRIu64, shares,
-                             shares > got ? "maximum" : "minimum", got);
+                             " allowed is %" PRIu64,
+                             shares, shares > got ? "maximum" : "minimum",
+                             got);
   return ret;
 }
 
@@ -255,9 +257,9 @@ v1_throttles (const char *dir, const char *file,
 {
   for (size_t i = 0; i < n; i++)
     {
-      int ret = cgroup_writef (dir, file, err,
-                               "%" PRId64 ":%" PRId64 " %" PRIu64,
-                               t[i].major, t[i].minor, t[i].rate);
+      int ret
+          = cgroup_writef (dir, file, err, "%" PRId64 ":%" PRId64 " %" PRIu64,
+                           t[i].major, t[i].minor, t[i].rate);
       if (ret < 0)
         return ret;
     }
@@ -273,8 +275,8 @@ v1_blkio_weights (const char *dir, const struct envrun_resources *r,
   int ret = 0;
 
   if (r->has_blkio_weight && r->blkio_weight)
-    ret = cgroup_writef (dir, bfq ? "blkio.bfq.weight" : "blkio.weight",
-                         err, "%u", r->blkio_weight);
+    ret = cgroup_writef (dir, bfq ? "blkio.bfq.weight" : "blkio.weight", err,
+                         "%u", r->blkio_weight);
   if (ret == 0 && r->has_blkio_leaf_weight && r->blkio_leaf_weight)
     ret = cgroup_writef (dir, "blkio.leaf_weight", err, "%u",
                          r->blkio_leaf_weight);
@@ -283,14 +285,13 @@ v1_blkio_weights (const char *dir, const struct envrun_resources *r,
       const struct envrun_weight_device *d = &r->blkio_weight_devices[i];
 
       if (d->has_weight)
-        ret = cgroup_writef (dir, bfq ? "blkio.bfq.weight_device"
-                                      : "blkio.weight_device",
-                             err, "%" PRId64 ":%" PRId64 " %u", d->major,
-                             d->minor, d->weight);
+        ret = cgroup_writef (
+            dir, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", err,
+            "%" PRId64 ":%" PRId64 " %u", d->major, d->minor, d->weight);
       if (ret == 0 && d->has_leaf_weight)
         ret = cgroup_writef (dir, "blkio.leaf_weight_device", err,
-                             "%" PRId64 ":%" PRId64 " %u", d->major,
-                             d->minor, d->leaf_weight);
+                             "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
+                             d->leaf_weight);
     }
   return ret;
 }
@@ -345,7 +346,8 @@ v1_hugetlb_net (struct cgroup_handle *h, const struct envrun_resources *r,
 
       if (strchr (r->hugepage_limits[i].page_size, '/')
           || asprintf (&file, "hugetlb.%s.limit_in_bytes",
-                       r->hugepage_limits[i].page_size) < 0)
+                       r->hugepage_limits[i].page_size)
+                 < 0)
         return envrun_error_set (err, EINVAL, "hugepageLimits: bad size");
       ret = cgroup_writef (ht->dir, file, err, "%" PRIu64,
                            r->hugepage_limits[i].limit);

@@ -27,9 +27,9 @@ cgroup_cpu_shares_to_weight (uint64_t shares)
     return 1;
   if (shares >= 262144)
     return 10000;
-  l = log2 ((double) shares);
+  l = log2 ((double)shares);
   exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
-  return (uint64_t) ceil (pow (10, exponent));
+  return (uint64_t)ceil (pow (10, exponent));
 }
 
 uint64_t
@@ -56,8 +56,8 @@ cgroup_swap_to_v2 (int64_t memory_swap, int64_t memory, int64_t *out,
                              "memory.swap: cannot set a swap limit without"
                              " a memory limit");
   else if (memory < 0)
-    return envrun_error_set (err, EINVAL, "memory.limit: invalid value %"
-                             PRId64, memory);
+    return envrun_error_set (err, EINVAL,
+                             "memory.limit: invalid value %" PRId64, memory);
   else if (memory_swap < memory)
     return envrun_error_set (err, EINVAL,
                              "memory.swap: memory+swap limit must be >="
@@ -98,8 +98,8 @@ io_max_add (struct io_dev **devs, size_t *n, const char *key,
           d = &nd[(*n)++];
           d->major = t[i].major;
           d->minor = t[i].minor;
-          snprintf (d->line, sizeof d->line, "%" PRId64 ":%" PRId64,
-                    d->major, d->minor);
+          snprintf (d->line, sizeof d->line, "%" PRId64 ":%" PRId64, d->major,
+                    d->minor);
         }
       len = strlen (d->line);
       snprintf (d->line + len, sizeof d->line - len, " %s=%" PRIu64, key,
@@ -218,8 +218,7 @@ cgroup_v2_enable_controllers (const struct cgroup_handle *h,
 /* ---- resources ---- */
 
 static int
-write_limit (const char *dir, const char *file, int64_t v,
-             envrun_error_t *err)
+write_limit (const char *dir, const char *file, int64_t v, envrun_error_t *err)
 {
   if (v < 0)
     return cgroup_write (dir, file, "max", err);
@@ -236,8 +235,8 @@ v2_memory (const char *dir, const struct envrun_resources *r,
   if (!r->has_memory_limit && !r->has_memory_swap
       && !r->has_memory_reservation)
     return 0; /* swappiness, disableOOMKiller: no v2 equivalent (runc) */
-  ret = cgroup_swap_to_v2 (r->has_memory_swap ? r->memory_swap : 0, mem,
-                           &swap, err);
+  ret = cgroup_swap_to_v2 (r->has_memory_swap ? r->memory_swap : 0, mem, &swap,
+                           err);
   if (ret == 0)
     ret = cgroup_check_before_update (dir, "memory.current", r, err);
   /* swap first: the kernel checks nothing between the two, but an
@@ -252,8 +251,7 @@ v2_memory (const char *dir, const struct envrun_resources *r,
 }
 
 static int
-v2_cpu (const char *dir, const struct envrun_resources *r,
-        envrun_error_t *err)
+v2_cpu (const char *dir, const struct envrun_resources *r, envrun_error_t *err)
 {
   int64_t quota = r->has_cpu_quota ? r->cpu_quota : 0;
   uint64_t period = r->has_cpu_period ? r->cpu_period : 0;
@@ -273,13 +271,12 @@ v2_cpu (const char *dir, const struct envrun_resources *r,
       else
         strcpy (buf, "max");
       if (period)
-        snprintf (buf + strlen (buf), sizeof buf - strlen (buf),
-                  " %" PRIu64, period);
+        snprintf (buf + strlen (buf), sizeof buf - strlen (buf), " %" PRIu64,
+                  period);
       ret = cgroup_write (dir, "cpu.max", buf, err);
     }
   if (ret == 0 && r->has_cpu_burst)
-    ret = cgroup_writef (dir, "cpu.max.burst", err, "%" PRIu64,
-                         r->cpu_burst);
+    ret = cgroup_writef (dir, "cpu.max.burst", err, "%" PRIu64, r->cpu_burst);
   if (ret == 0 && r->cpu_cpus && *r->cpu_cpus)
     ret = cgroup_write (dir, "cpuset.cpus", r->cpu_cpus, err);
   if (ret == 0 && r->cpu_mems && *r->cpu_mems)
@@ -290,8 +287,7 @@ v2_cpu (const char *dir, const struct envrun_resources *r,
 }
 
 static int
-v2_io (const char *dir, const struct envrun_resources *r,
-       envrun_error_t *err)
+v2_io (const char *dir, const struct envrun_resources *r, envrun_error_t *err)
 {
   bool bfq = cgroup_file_exists (dir, "io.bfq.weight");
   cleanup_strv char **lines = NULL;
@@ -301,20 +297,18 @@ v2_io (const char *dir, const struct envrun_resources *r,
   if (r->has_blkio_weight && r->blkio_weight)
     ret = bfq ? cgroup_writef (dir, "io.bfq.weight", err, "%u",
                                r->blkio_weight)
-              : cgroup_writef (dir, "io.weight", err, "default %" PRIu64,
-                               cgroup_blkio_weight_to_io_weight (
-                                   r->blkio_weight));
+              : cgroup_writef (
+                  dir, "io.weight", err, "default %" PRIu64,
+                  cgroup_blkio_weight_to_io_weight (r->blkio_weight));
   for (size_t i = 0; ret == 0 && i < r->n_blkio_weight_devices; i++)
     {
       const struct envrun_weight_device *d = &r->blkio_weight_devices[i];
 
       if (d->has_weight)
-        ret = cgroup_writef (dir, bfq ? "io.bfq.weight" : "io.weight", err,
-                             "%" PRId64 ":%" PRId64 " %" PRIu64, d->major,
-                             d->minor,
-                             bfq ? d->weight
-                                 : cgroup_blkio_weight_to_io_weight (
-                                     d->weight));
+        ret = cgroup_writef (
+            dir, bfq ? "io.bfq.weight" : "io.weight", err,
+            "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+            bfq ? d->weight : cgroup_blkio_weight_to_io_weight (d->weight));
     }
   if (ret == 0)
     ret = cgroup_io_max_lines (r, &lines, err);
@@ -339,7 +333,8 @@ v2_hugetlb (struct cgroup_handle *h, const char *dir,
 
       if (strchr (r->hugepage_limits[i].page_size, '/')
           || asprintf (&file, "hugetlb.%s.max",
-                       r->hugepage_limits[i].page_size) < 0)
+                       r->hugepage_limits[i].page_size)
+                 < 0)
         return envrun_error_set (err, EINVAL, "hugepageLimits: bad size");
       ret = cgroup_writef (dir, file, err, "%" PRIu64,
                            r->hugepage_limits[i].limit);
@@ -366,11 +361,12 @@ v2_unified (const char *dir, const struct envrun_resources *r,
           || strchr (k, '.') == NULL || k[0] == '.')
         return envrun_error_set (err, EINVAL,
                                  "unified: `%s`: must be a file name"
-                                 " CONTROLLER.PARAMETER", k ? k : "");
+                                 " CONTROLLER.PARAMETER",
+                                 k ? k : "");
       for (size_t j = 0; j < sizeof refused / sizeof *refused; j++)
         if (strcmp (k, refused[j]) == 0)
-          return envrun_error_set (err, EPERM,
-                                   "unified: `%s` may not be set", k);
+          return envrun_error_set (err, EPERM, "unified: `%s` may not be set",
+                                   k);
       ret = cgroup_write (dir, k, r->unified[i].value, err);
       if (ret < 0)
         return ret;
@@ -395,7 +391,8 @@ cgroup_v2_apply (struct cgroup_handle *h, const struct envrun_resources *r,
       if (ret == 0)
         ret = v2_io (u->dir, r, err);
     }
-  if (ret == 0 && (h->mode == CGROUP_MODE_UNIFIED || !cgroup_v1 (h, "hugetlb")))
+  if (ret == 0
+      && (h->mode == CGROUP_MODE_UNIFIED || !cgroup_v1 (h, "hugetlb")))
     ret = v2_hugetlb (h, u->dir, r, err);
   if (ret == 0)
     ret = v2_unified (u->dir, r, err);

@@ -59,7 +59,7 @@ is_fs (const char *path, unsigned long magic)
 {
   struct statfs sfs;
 
-  return statfs (path, &sfs) == 0 && (unsigned long) sfs.f_type == magic;
+  return statfs (path, &sfs) == 0 && (unsigned long)sfs.f_type == magic;
 }
 
 int
@@ -79,9 +79,9 @@ cgroup_detect_mode (enum cgroup_mode *out, envrun_error_t *err)
       else if (access (CGROUP_DEFAULT_ROOT, F_OK) == 0)
         host_mode = CGROUP_MODE_LEGACY;
       else
-        return envrun_error_set (err, errno,
-                                 "cgroup: no cgroup filesystem at "
-                                 CGROUP_DEFAULT_ROOT);
+        return envrun_error_set (
+            err, errno,
+            "cgroup: no cgroup filesystem at " CGROUP_DEFAULT_ROOT);
       host_mode_known = true;
     }
   *out = host_mode;
@@ -91,7 +91,7 @@ cgroup_detect_mode (enum cgroup_mode *out, envrun_error_t *err)
 void
 cgroup_sleep_ms (unsigned int ms)
 {
-  struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+  struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
   while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
     ;
@@ -127,9 +127,9 @@ cgroup_write (const char *dir, const char *file, const char *value,
     return ret;
   w = write (fd, value, len);
   if (w < 0)
-    return envrun_error_set (err, errno, "cgroup: write `%s` to %s/%s",
-                             value, dir, file);
-  if ((size_t) w != len)
+    return envrun_error_set (err, errno, "cgroup: write `%s` to %s/%s", value,
+                             dir, file);
+  if ((size_t)w != len)
     return envrun_error_set (err, EIO, "cgroup: short write to %s/%s", dir,
                              file);
   return 0;
@@ -177,19 +177,17 @@ cgroup_read (const char *dir, const char *file, char **out,
           cap = cap ? cap * 2 : 8192;
           nbuf = realloc (buf, cap + 1);
           if (nbuf == NULL)
-            return envrun_error_set (err, ENOMEM, "cgroup: %s/%s", dir,
-                                     file);
+            return envrun_error_set (err, ENOMEM, "cgroup: %s/%s", dir, file);
           buf = nbuf;
         }
       r = read (fd, buf + len, cap - len);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        return envrun_error_set (err, errno, "cgroup: read %s/%s", dir,
-                                 file);
+        return envrun_error_set (err, errno, "cgroup: read %s/%s", dir, file);
       if (r == 0)
         break;
-      len += (size_t) r;
+      len += (size_t)r;
     }
   if (buf == NULL && (buf = malloc (1)) == NULL)
     return envrun_error_set (err, ENOMEM, "cgroup: %s/%s", dir, file);
@@ -229,8 +227,8 @@ cgroup_read_u64 (const char *dir, const char *file, uint64_t *out,
   if (ret < 0)
     return ret;
   if (parse_u64 (buf, out) < 0)
-    return envrun_error_set (err, EINVAL, "cgroup: %s/%s: not a number",
-                             dir, file);
+    return envrun_error_set (err, EINVAL, "cgroup: %s/%s: not a number", dir,
+                             file);
   return 0;
 }
 
@@ -255,8 +253,8 @@ cgroup_read_keyed (const char *dir, const char *file, const char *key,
         return 0;
       line = nl ? nl + 1 : NULL;
     }
-  return envrun_error_set (err, ENOENT, "cgroup: %s/%s: no key %s", dir,
-                           file, key);
+  return envrun_error_set (err, ENOENT, "cgroup: %s/%s: no key %s", dir, file,
+                           key);
 }
 
 bool
@@ -274,8 +272,7 @@ cgroup_file_exists (const char *dir, const char *file)
 /* Append the components of `p` to `buf`, dropping "." and empty ones;
    refuse "..": a cgroupsPath must not climb out of where it is put.  */
 static int
-append_components (char *buf, size_t size, const char *p,
-                   envrun_error_t *err)
+append_components (char *buf, size_t size, const char *p, envrun_error_t *err)
 {
   cleanup_free char *copy = strdup (p);
   char *save = NULL;
@@ -292,8 +289,9 @@ append_components (char *buf, size_t size, const char *p,
       if (strcmp (c, "..") == 0)
         return envrun_error_set (err, EINVAL,
                                  "linux.cgroupsPath: `%s`: must not contain"
-                                 " `..`", p);
-      if (snprintf (buf + len, size - len, "/%s", c) >= (int) (size - len))
+                                 " `..`",
+                                 p);
+      if (snprintf (buf + len, size - len, "/%s", c) >= (int)(size - len))
         return envrun_error_set (err, ENAMETOOLONG,
                                  "linux.cgroupsPath: too long");
     }
@@ -301,8 +299,8 @@ append_components (char *buf, size_t size, const char *p,
 }
 
 int
-cgroup_resolve_path (const char *cgroups_path, const char *id,
-                     const char *own, char **out, envrun_error_t *err)
+cgroup_resolve_path (const char *cgroups_path, const char *id, const char *own,
+                     char **out, envrun_error_t *err)
 {
   char buf[PATH_MAX] = "";
   int ret;
@@ -525,7 +523,7 @@ static int
 set_dirs (struct cgroup_handle *h, char **paths, envrun_error_t *err)
 {
   const struct cgroup_hierarchy *u = cgroup_unified (h);
-  size_t def = u ? (size_t) (u - h->hier) : 0;
+  size_t def = u ? (size_t)(u - h->hier) : 0;
   char *enc = strdup (paths[def]);
 
   for (size_t i = 0; enc && i < h->n_hier; i++)
@@ -556,8 +554,8 @@ paths_free (char **paths, size_t n)
 }
 
 static int
-resolve_all (struct cgroup_handle *h, const char *cgroups_path,
-             const char *id, envrun_error_t *err)
+resolve_all (struct cgroup_handle *h, const char *cgroups_path, const char *id,
+             envrun_error_t *err)
 {
   char **paths = calloc (h->n_hier ? h->n_hier : 1, sizeof *paths);
   int ret = 0;
@@ -567,8 +565,8 @@ resolve_all (struct cgroup_handle *h, const char *cgroups_path,
   for (size_t i = 0; ret == 0 && i < h->n_hier; i++)
     {
       cleanup_free char *own = NULL;
-      bool relative = cgroups_path && cgroups_path[0]
-                      && cgroups_path[0] != '/';
+      bool relative
+          = cgroups_path && cgroups_path[0] && cgroups_path[0] != '/';
 
       if (relative && (own = own_cgroup (h->hier[i].name)) == NULL)
         ret = envrun_error_set (err, ENOMEM, "cgroup: path");
@@ -582,8 +580,7 @@ resolve_all (struct cgroup_handle *h, const char *cgroups_path,
 }
 
 int
-cgroup_open (const char *path, struct cgroup_handle **out,
-             envrun_error_t *err)
+cgroup_open (const char *path, struct cgroup_handle **out, envrun_error_t *err)
 {
   cleanup_handle struct cgroup_handle *h = handle_new ();
   cleanup_free char *copy = path ? strdup (path) : NULL;
@@ -591,8 +588,8 @@ cgroup_open (const char *path, struct cgroup_handle **out,
   int ret;
 
   if (h == NULL || copy == NULL)
-    return envrun_error_set (err, path ? ENOMEM : EINVAL,
-                             "cgroup: open `%s`", path ? path : "");
+    return envrun_error_set (err, path ? ENOMEM : EINVAL, "cgroup: open `%s`",
+                             path ? path : "");
   ret = list_hierarchies (h, err);
   if (ret < 0)
     return ret;
@@ -604,15 +601,15 @@ cgroup_open (const char *path, struct cgroup_handle **out,
     return envrun_error_set (err, ENOMEM, "cgroup: path");
   for (size_t i = 0; i < h->n_hier; i++)
     paths[i] = strdup (def);
-  for (char *t = strtok_r (NULL, ";", &save); t; t = strtok_r (NULL, ";", &save))
+  for (char *t = strtok_r (NULL, ";", &save); t;
+       t = strtok_r (NULL, ";", &save))
     {
       char *sep = strstr (t, "=/");
 
       if (sep == NULL || strstr (sep, "/.."))
         {
           paths_free (paths, h->n_hier);
-          return envrun_error_set (err, EINVAL, "cgroup: bad path `%s`",
-                                   path);
+          return envrun_error_set (err, EINVAL, "cgroup: bad path `%s`", path);
         }
       *sep = '\0';
       for (size_t i = 0; i < h->n_hier; i++)
@@ -666,7 +663,7 @@ cgroup_enter (struct cgroup_handle *h, pid_t pid, envrun_error_t *err)
       if (h->hier[i].unified && h->joined_via_clone)
         continue;
       ret = cgroup_writef (h->hier[i].dir, "cgroup.procs", err, "%d",
-                           (int) pid);
+                           (int)pid);
       if (ret < 0)
         return envrun_error_prefix (err, "join cgroup %s", h->path);
     }

@@ -125,9 +125,9 @@ struct cgroup_handle
   enum cgroup_mode mode;
   struct cgroup_hierarchy *hier;
   size_t n_hier;
-  int unified_fd;       /* O_DIRECTORY of the v2 leaf, -1 when none */
+  int unified_fd; /* O_DIRECTORY of the v2 leaf, -1 when none */
   bool joined_via_clone;
-  char **created;       /* directories cgroup_create made, in order */
+  char **created; /* directories cgroup_create made, in order */
   size_t n_created;
 };
 
@@ -137,8 +137,7 @@ int cgroup_handle_for_create (const char *cgroups_path, const char *id,
 
 /* The v2 leaf, or NULL.  The v1 hierarchy carrying `controller`, or NULL
    (also NULL on unified hosts).  */
-const struct cgroup_hierarchy *
-cgroup_unified (const struct cgroup_handle *h);
+const struct cgroup_hierarchy *cgroup_unified (const struct cgroup_handle *h);
 const struct cgroup_hierarchy *cgroup_v1 (const struct cgroup_handle *h,
                                           const char *controller);
 

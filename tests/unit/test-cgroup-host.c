@@ -5,9 +5,11 @@
 #include "config-host.h"
 
 #include "cgroup.h"
+#include "json.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,7 +46,7 @@ setup (void **state)
       free (f);
       skip ();
     }
-  snprintf (f->path, sizeof f->path, "/envrun-unit-%d-%d", (int) getpid (),
+  snprintf (f->path, sizeof f->path, "/envrun-unit-%d-%d", (int)getpid (),
             seq++);
   f->lx.cgroups_path = f->path;
   f->cfg.linux_ = &f->lx;
@@ -244,14 +247,15 @@ test_memory_and_pids_limits_written (void **state)
   assert_int_equal (cgroup_create (&f->cfg, "unit", &f->h, &err), 0);
   mem = cgroup_v1 (f->h, "memory");
   pids = cgroup_v1 (f->h, "pids");
-  assert_int_equal (cgroup_read_u64 (mem ? mem->dir
-                                         : cgroup_unified (f->h)->dir,
-                                     mem ? "memory.limit_in_bytes"
-                                         : "memory.max", &v, &err), 0);
+  assert_int_equal (
+      cgroup_read_u64 (mem ? mem->dir : cgroup_unified (f->h)->dir,
+                       mem ? "memory.limit_in_bytes" : "memory.max", &v, &err),
+      0);
   assert_int_equal (v, 64 << 20);
-  assert_int_equal (cgroup_read_u64 (pids ? pids->dir
-                                          : cgroup_unified (f->h)->dir,
-                                     "pids.max", &v, &err), 0);
+  assert_int_equal (
+      cgroup_read_u64 (pids ? pids->dir : cgroup_unified (f->h)->dir,
+                       "pids.max", &v, &err),
+      0);
   assert_int_equal (v, 17);
 
   /* update lowers it */
@@ -259,10 +263,10 @@ test_memory_and_pids_limits_written (void **state)
   f->res.has_pids_limit = false;
   f->res.has_cpu_shares = false;
   assert_int_equal (cgroup_update (f->h, &f->res, &err), 0);
-  assert_int_equal (cgroup_read_u64 (mem ? mem->dir
-                                         : cgroup_unified (f->h)->dir,
-                                     mem ? "memory.limit_in_bytes"
-                                         : "memory.max", &v, &err), 0);
+  assert_int_equal (
+      cgroup_read_u64 (mem ? mem->dir : cgroup_unified (f->h)->dir,
+                       mem ? "memory.limit_in_bytes" : "memory.max", &v, &err),
+      0);
   assert_int_equal (v, 32 << 20);
 }
 
@@ -272,7 +276,7 @@ test_device_rule_denies_dev_null (void **state)
   struct fixture *f = *state;
   struct envrun_device_rule rules[2] = {
     { false, 'a', -1, -1, NULL },
-    { false, 'c', 1, 3, (char *) "rwm" },
+    { false, 'c', 1, 3, (char *)"rwm" },
   };
   envrun_error_t err = NULL;
   int status;
@@ -296,7 +300,7 @@ static void
 test_bpf_program_denies_dev_null_on_cgroup2 (void **state)
 {
   struct fixture *f = *state;
-  struct envrun_device_rule rules[1] = { { false, 'c', 1, 3, (char *) "r" } };
+  struct envrun_device_rule rules[1] = { { false, 'c', 1, 3, (char *)"r" } };
   struct cgroup_device_rule *eff = NULL;
   envrun_error_t err = NULL;
   const struct cgroup_hierarchy *u;
@@ -326,6 +330,86 @@ test_bpf_program_denies_dev_null_on_cgroup2 (void **state)
   assert_int_equal (WEXITSTATUS (status), 0);
 }
 
+/* A child that allocates past its memory limit is OOM-killed, the watch
+   reports it, and the stats are JSON with the usage in them.  */
+static void
+test_oom_kill_is_reported_and_stats_are_json (void **state)
+{
+  struct fixture *f = *state;
+  struct cgroup_oom_watch *w = NULL;
+  envrun_error_t err = NULL;
+  struct pollfd pfd;
+  struct json_gen *g;
+  struct json_doc *doc = NULL;
+  uint64_t n_oom = 0;
+  char *text = NULL;
+  size_t len = 0;
+  int status;
+
+  f->res.has_memory_limit = true;
+  f->res.memory_limit = 16 << 20;
+  f->res.has_memory_swap = true;
+  f->res.memory_swap = 16 << 20;
+  f->lx.resources = &f->res;
+  assert_int_equal (cgroup_create (&f->cfg, "unit", &f->h, &err), 0);
+  assert_int_equal (cgroup_oom_watch_open (f->h, &w, &err), 0);
+  assert_int_equal (pipe2 (f->go, O_CLOEXEC), 0);
+  f->child = fork ();
+  assert_true (f->child >= 0);
+  if (f->child == 0)
+    {
+      char c;
+
+      if (read (f->go[0], &c, 1) != 1)
+        _exit (3);
+      for (int i = 0; i < 64; i++)
+        {
+          char *p = mmap (NULL, 1 << 20, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+          if (p == MAP_FAILED)
+            _exit (2);
+          memset (p, 1, 1 << 20);
+        }
+      _exit (0);
+    }
+  assert_int_equal (cgroup_enter (f->h, f->child, &err), 0);
+  assert_int_equal (write (f->go[1], "x", 1), 1);
+  assert_int_equal (waitpid (f->child, &status, 0), f->child);
+  f->child = -1;
+  assert_true (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
+  pfd.fd = cgroup_oom_watch_fd (w);
+  pfd.events = POLLIN;
+  assert_int_equal (poll (&pfd, 1, 5000), 1);
+  assert_int_equal (cgroup_oom_watch_read (w, &n_oom, &err), 0);
+  assert_true (n_oom >= 1);
+  cgroup_oom_watch_free (w);
+
+  g = json_gen_new (false);
+  assert_int_equal (cgroup_stats_json (f->h, g, &err), 0);
+  assert_int_equal (json_gen_finish (g, &text, &len, &err), 0);
+  json_gen_free (g);
+  assert_int_equal (json_parse (text, len, "stats", &doc, &err), 0);
+  {
+    json_node *mem = json_object_get (json_doc_root (doc), "memory");
+    json_node *usage = mem ? json_object_get (mem, "usage") : NULL;
+    json_node *cpu = json_object_get (json_doc_root (doc), "cpu");
+    uint64_t v = 0;
+
+    assert_non_null (usage);
+    assert_non_null (cpu);
+    assert_int_equal (json_get_uint64 (doc, json_object_get (usage, "limit"),
+                                       ".memory.usage.limit", &v, &err),
+                      0);
+    assert_int_equal (v, 16 << 20);
+    assert_int_equal (json_get_uint64 (doc, json_object_get (usage, "max"),
+                                       ".memory.usage.max", &v, &err),
+                      0);
+    assert_true (v > (8 << 20));
+  }
+  json_doc_free (doc);
+  free (text);
+}
+
 int
 main (void)
 {
@@ -339,6 +423,7 @@ main (void)
     T (test_memory_and_pids_limits_written),
     T (test_device_rule_denies_dev_null),
     T (test_bpf_program_denies_dev_null_on_cgroup2),
+    T (test_oom_kill_is_reported_and_stats_are_json),
 #undef T
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -91,8 +91,7 @@ test_io_max_lines_group_per_device (void **state)
 }
 
 static void
-expect_path (const char *in, const char *id, const char *own,
-             const char *want)
+expect_path (const char *in, const char *id, const char *own, const char *want)
 {
   envrun_error_t err = NULL;
   char *out = NULL;
@@ -154,10 +153,10 @@ verifier_accepts (const struct bpf_insn *p, size_t n)
     return;
   memset (&attr, 0, sizeof attr);
   attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  attr.insns = (uint64_t) (uintptr_t) p;
-  attr.insn_cnt = (uint32_t) n;
-  attr.license = (uint64_t) (uintptr_t) "GPL";
-  fd = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
+  attr.insns = (uint64_t)(uintptr_t)p;
+  attr.insn_cnt = (uint32_t)n;
+  attr.license = (uint64_t)(uintptr_t) "GPL";
+  fd = (int)syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof attr);
   assert_true (fd >= 0);
   close (fd);
 }
@@ -231,8 +230,8 @@ static void
 test_effective_rules_keep_required_devices_after_deny_all (void **state)
 {
   struct envrun_device_rule cfg_rules[] = {
-    { false, 'a', -1, -1, (char *) "rwm" },
-    { false, 'c', 1, 3, (char *) "rwm" },
+    { false, 'a', -1, -1, (char *)"rwm" },
+    { false, 'c', 1, 3, (char *)"rwm" },
   };
   struct envrun_resources r = { 0 };
   struct cgroup_device_rule *eff = NULL;
@@ -255,7 +254,7 @@ test_effective_rules_keep_required_devices_after_deny_all (void **state)
   free (p);
   free (eff);
 
-  cfg_rules[0].access = (char *) "rwx";
+  cfg_rules[0].access = (char *)"rwx";
   assert_true (cgroup_device_rules (NULL, &r, &eff, &n, &err) < 0);
   assert_non_null (strstr (err->msg, "devices[0].access"));
   envrun_error_free (&err);
@@ -302,9 +301,9 @@ expect_file (const char *dir, const char *file, const char *want)
 }
 
 static const char *const leaf_files[]
-    = { "memory.max", "memory.swap.max", "memory.low", "cpu.weight",
-        "cpu.max",    "pids.max",        "io.max",     "cgroup.procs",
-        "cgroup.freeze", "cgroup.events", NULL };
+    = { "memory.max",    "memory.swap.max", "memory.low", "cpu.weight",
+        "cpu.max",       "pids.max",        "io.max",     "cgroup.procs",
+        "cgroup.freeze", "cgroup.events",   NULL };
 
 static int
 fake_setup (void **state)
@@ -364,7 +363,7 @@ test_fake_v2_create_apply_destroy (void **state)
   r.has_pids_limit = true, r.pids_limit = -1;
   r.blkio_throttle_read_bps = rbps, r.n_blkio_throttle_read_bps = 1;
   lx.resources = &r;
-  lx.cgroups_path = (char *) "/envrun/t1";
+  lx.cgroups_path = (char *)"/envrun/t1";
   cfg.linux_ = &lx;
   assert_int_equal (cgroup_create (&cfg, "t1", &h, &err), 0);
   assert_string_equal (cgroup_path (h), "/envrun/t1");
@@ -412,7 +411,7 @@ test_fake_v2_failed_create_removes_what_it_made (void **state)
 {
   struct fake *f = *state;
   struct envrun_resources r = { 0 };
-  struct envrun_kv kv = { (char *) "memory.high", (char *) "1G" };
+  struct envrun_kv kv = { (char *)"memory.high", (char *)"1G" };
   struct envrun_linux lx = { 0 };
   struct envrun_config cfg = { 0 };
   struct cgroup_handle *h = NULL;
@@ -422,7 +421,7 @@ test_fake_v2_failed_create_removes_what_it_made (void **state)
   /* the new leaf has no memory.high file: the write fails */
   r.unified = &kv, r.n_unified = 1;
   lx.resources = &r;
-  lx.cgroups_path = (char *) "/envrun/new/deeper";
+  lx.cgroups_path = (char *)"/envrun/new/deeper";
   cfg.linux_ = &lx;
   assert_true (cgroup_create (&cfg, "x", &h, &err) < 0);
   assert_null (h);
@@ -432,11 +431,11 @@ test_fake_v2_failed_create_removes_what_it_made (void **state)
   assert_int_equal (access (made, F_OK), -1);
   assert_int_equal (access (f->leaf, F_OK), 0); /* not ours: untouched */
 
-  kv.key = (char *) "../escape";
+  kv.key = (char *)"../escape";
   assert_true (cgroup_create (&cfg, "x", &h, &err) < 0);
   assert_int_equal (err->status, EINVAL);
   envrun_error_free (&err);
-  kv.key = (char *) "cgroup.procs";
+  kv.key = (char *)"cgroup.procs";
   assert_true (cgroup_create (&cfg, "x", &h, &err) < 0);
   envrun_error_free (&err);
   assert_int_equal (access (made, F_OK), -1);
@@ -452,7 +451,7 @@ test_fake_v2_refuses_cgroup_with_processes (void **state)
   envrun_error_t err = NULL;
 
   put (f->leaf, "cgroup.procs", "1234\n");
-  lx.cgroups_path = (char *) "/envrun/t1";
+  lx.cgroups_path = (char *)"/envrun/t1";
   cfg.linux_ = &lx;
   assert_true (cgroup_create (&cfg, "t1", &h, &err) < 0);
   assert_int_equal (err->status, EBUSY);
@@ -472,7 +471,8 @@ main (void)
     cmocka_unit_test (test_bpf_deny_all_is_prologue_and_return_0),
     cmocka_unit_test (test_bpf_allow_one_device_jumps_to_next_rule),
     cmocka_unit_test (test_bpf_later_allow_all_hides_earlier_rules),
-    cmocka_unit_test (test_effective_rules_keep_required_devices_after_deny_all),
+    cmocka_unit_test (
+        test_effective_rules_keep_required_devices_after_deny_all),
 #define F(fn) cmocka_unit_test_setup_teardown (fn, fake_setup, fake_teardown)
     F (test_fake_v2_create_apply_destroy),
     F (test_fake_v2_failed_create_removes_what_it_made),
