@@ -135,6 +135,14 @@ int env_mount_overlay (const char *lower, const char *upper, const char *work,
                        const char *target, bool readonly,
                        envrun_error_t *err);
 
+/* Run fn in a child process with m's read-only merged view mounted on
+   target inside a private mount namespace; fn's error comes back.  */
+int env_with_view (struct envrun_store *s, const struct envrun_env_meta *m,
+                   const char *target,
+                   int (*fn) (const char *root, void *arg,
+                              envrun_error_t *err),
+                   void *arg, envrun_error_t *err);
+
 int env_import_oci (const char *layout, int rootfd,
                     struct envrun_env_meta *m, envrun_error_t *err);
 int env_bootstrap (const struct envrun_env_create_options *o,
