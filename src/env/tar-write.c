@@ -94,7 +94,7 @@ emit_padded (struct twriter *w, const void *data, size_t len,
 {
   static const char zero[512];
 
-  if (len && w->wr (w->ctx, data, len) < 0)
+  if (data && len && w->wr (w->ctx, data, len) < 0)
     return envrun_error_set (err, errno, "write");
   if (len % 512 && w->wr (w->ctx, zero, 512 - len % 512) < 0)
     return envrun_error_set (err, errno, "write");
