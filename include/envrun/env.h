@@ -206,7 +206,9 @@ int envrun_env_build_config (const struct envrun_env_meta *meta,
 /* Run a command.  Changes the calling process's mount namespace (the
    overlay lives in a private one, so it vanishes with the process): call it
    from a process dedicated to the run.  *status: the command's exit status
-   (128+N when killed by signal N).  */
+   (128+N when killed by signal N).  On failure err->status is ENOENT,
+   EACCES or ENOEXEC only when the command itself could not be executed
+   (found / executable), 0 for every other failure.  */
 int envrun_env_run (struct envrun_store *s, const char *name,
                     const struct envrun_env_run_options *o, int *status,
                     envrun_error_t *err);

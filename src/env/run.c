@@ -311,7 +311,7 @@ envrun_env_run (struct envrun_store *s, const char *name,
                              "exists", o->keep_as);
   lock = lock_for_run (s, name, o, &m, err);
   if (lock < 0)
-    return -1;
+    goto out;
   /* Mounts made from here on live and die with this process.  */
   if (env_private_mount_ns (err) < 0 || prepare_dirs (s, m, o->ephemeral, &d,
                                                       err) < 0
@@ -320,7 +320,14 @@ envrun_env_run (struct envrun_store *s, const char *name,
   ret = run_container (m, o, &d, status, err);
   if (ret == 0 && o->keep_as)
     ret = keep_as (s, m, o->keep_as, &d, err);
+  else if (ret < 0)
+    goto done; /* the core's errno says whether the command could run */
 out:
+  /* Only the core's ENOENT/EACCES/ENOEXEC mean "the command could not be
+     executed" (127/126); a missing environment is an envrun failure.  */
+  if (ret < 0 && err && *err)
+    (*err)->status = 0;
+done:
   run_dirs_free (&d);
   envrun_env_meta_free (m);
   return ret;
