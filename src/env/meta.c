@@ -143,9 +143,11 @@ meta_check (const struct json_doc *doc, struct envrun_env_meta *m,
     return json_error (doc, ".name", err, "missing");
   if (envrun_env_validate_name (m->name, err) < 0)
     return envrun_error_prefix (err, "%s: .name", json_doc_name (doc));
-  if (m->upper == NULL || m->work == NULL || strchr (m->upper, '/')
-      || strchr (m->work, '/') || m->upper[0] == '.' || m->work[0] == '.')
-    return json_error (doc, m->upper ? ".work" : ".upper", err,
+  if (m->upper == NULL || strchr (m->upper, '/') || m->upper[0] == '.')
+    return json_error (doc, ".upper", err,
+                       "missing or not a plain directory name");
+  if (m->work == NULL || strchr (m->work, '/') || m->work[0] == '.')
+    return json_error (doc, ".work", err,
                        "missing or not a plain directory name");
   if (m->layers == NULL && (m->layers = calloc (1, sizeof (char *))) == NULL)
     return envrun_error_set (err, ENOMEM, "meta");

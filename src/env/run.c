@@ -23,6 +23,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 struct run_dirs
@@ -31,7 +32,41 @@ struct run_dirs
   char *root, *upper, *work, *lower;
   char **placeholders; /* mount points the runtime will create */
   size_t n_placeholders;
+  struct parent_dir
+  {
+    char *path; /* existing ancestor of a placeholder, relative */
+    struct stat st; /* as it was before the run */
+  } *parents;
+  size_t n_parents;
 };
+
+/* Remember the existing directories above a placeholder: creating the
+   placeholder copies them up into the top layer, and they are taken out
+   again when nothing else about them changed.  */
+static void
+note_parents (struct run_dirs *d, int rootfd, const char *miss)
+{
+  const char *rel = miss + strspn (miss, "/");
+
+  for (const char *slash = strchr (rel, '/'); slash;
+       slash = strchr (slash + 1, '/'))
+    {
+      struct parent_dir *n = realloc (d->parents,
+                                      (d->n_parents + 1) * sizeof *n);
+      if (n == NULL)
+        return;
+      d->parents = n;
+      n[d->n_parents].path = strndup (rel, slash - rel);
+      if (n[d->n_parents].path == NULL
+          || fstatat (rootfd, n[d->n_parents].path, &n[d->n_parents].st,
+                      AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          free (n[d->n_parents].path);
+          continue;
+        }
+      d->n_parents++;
+    }
+}
 
 /* The first component of dest missing from the rootfs, walking from the
    root fd without following symlinks; NULL when all exist.  */
@@ -75,7 +110,10 @@ note_placeholders (struct run_dirs *d, const struct envrun_config *cfg)
       cleanup_free char *miss = first_missing (rootfd,
                                                cfg->mounts[i].destination);
       if (miss)
-        env_strv_push (&d->placeholders, &d->n_placeholders, miss);
+        {
+          env_strv_push (&d->placeholders, &d->n_placeholders, miss);
+          note_parents (d, rootfd, miss);
+        }
     }
 }
 
@@ -119,6 +157,28 @@ remove_placeholders (struct run_dirs *d)
       if (*rel)
         prune_empty (up, rel, 0);
     }
+  /* Deepest first: a copied-up parent that is now empty and unchanged
+     goes, so the lower layer's directory shows through again.  */
+  for (size_t i = d->n_parents; up >= 0 && i-- > 0;)
+    {
+      const struct parent_dir *p = &d->parents[i];
+      struct stat st;
+      char v[4];
+      if (fstatat (up, p->path, &st, AT_SYMLINK_NOFOLLOW) < 0
+          || !S_ISDIR (st.st_mode) || st.st_mode != p->st.st_mode
+          || st.st_uid != p->st.st_uid || st.st_gid != p->st.st_gid)
+        continue;
+      {
+        char full[64];
+        cleanup_close int fd = openat (up, p->path, O_RDONLY | O_DIRECTORY
+                                       | O_NOFOLLOW | O_CLOEXEC);
+        snprintf (full, sizeof full, "/proc/self/fd/%d", fd);
+        if (fd < 0 || getxattr (full, "trusted.overlay.opaque", v, sizeof v)
+                          >= 0)
+          continue;
+      }
+      unlinkat (up, p->path, AT_REMOVEDIR); /* fails when not empty */
+    }
 }
 
 static void
@@ -129,6 +189,9 @@ run_dirs_free (struct run_dirs *d)
   if (d->upper && d->n_placeholders)
     remove_placeholders (d);
   cleanup_strvp (&d->placeholders);
+  for (size_t i = 0; i < d->n_parents; i++)
+    free (d->parents[i].path);
+  free (d->parents);
   env_tmp_drop (&d->t);
   free (d->root);
   free (d->upper);
