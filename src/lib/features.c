@@ -3,10 +3,12 @@
    only what this build and the running kernel really do.  */
 #include "config-host.h"
 
-#define SECCOMP_WANT_LIBSECCOMP 1
 #include "cleanup.h"
 #include "json.h"
-#include "seccomp.h"
+/* Ours (src/lib/seccomp.h, through -I src/lib) and, after it, libseccomp's
+   own <seccomp.h>: see the end of src/lib/seccomp.h.  */
+#define SECCOMP_WANT_LIBSECCOMP 1
+#include <seccomp.h>
 
 #include <envrun/config.h>
 #include <envrun/spec.h>

@@ -2,9 +2,11 @@
    and loaded by the container process right before execve.  */
 #include "config-host.h"
 
-#define SECCOMP_WANT_LIBSECCOMP 1
 #include "cleanup.h"
-#include "seccomp.h"
+/* Ours (src/lib/seccomp.h, through -I src/lib) and, after it, libseccomp's
+   own <seccomp.h>: see the end of src/lib/seccomp.h.  */
+#define SECCOMP_WANT_LIBSECCOMP 1
+#include <seccomp.h>
 
 #include <ctype.h>
 #include <errno.h>

@@ -72,9 +72,10 @@ int seccomp_default_profile (struct envrun_seccomp **out,
 #endif
 
 /* This header shadows libseccomp's <seccomp.h> for anything compiled with
-   -I src/lib.  seccomp*.c, the only files that use libseccomp itself, ask
-   for it explicitly and get the real one from the next include
-   directory.  */
+   -I src/lib.  A file that needs libseccomp itself defines
+   SECCOMP_WANT_LIBSECCOMP and includes <seccomp.h> (angle brackets, so this
+   file is found through the include path and #include_next goes on to the
+   directories after src/lib, where libseccomp's header is).  */
 #if defined(SECCOMP_WANT_LIBSECCOMP) && !defined(_SECCOMP_H)
 #include_next <seccomp.h>
 #endif
