@@ -23,24 +23,31 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Mount options the config parser turns into mount flags, propagation or
-   mount_setattr attributes (anything else goes to the filesystem as data,
-   which is not an "option" in the features sense).  */
+/* Mount options the config parser (src/lib/config-mounts.c) turns into
+   mount flags, propagation or mount_setattr attributes and the mount code
+   applies.  Anything else goes to the filesystem as data, which is not an
+   "option" in the features sense; "idmap" is parsed but not applied yet,
+   so it is not listed.  Keep in step with config-mounts.c.  */
 static const char *const features_mount_options[] = {
-  "async",      "atime",      "bind",        "defaults",   "dev",
-  "diratime",   "dirsync",    "exec",        "iversion",   "lazytime",
-  "loud",       "mand",       "noatime",     "nodev",      "nodiratime",
-  "noexec",     "noiversion", "nolazytime",  "nomand",     "norelatime",
-  "nostrictatime", "nosuid",  "nosymfollow", "private",    "rbind",
-  "relatime",   "remount",    "ro",          "rprivate",   "rro",
-  "rshared",    "rslave",     "runbindable", "rw",         "shared",
-  "silent",     "slave",      "strictatime", "suid",       "symfollow",
-  "sync",       "unbindable", NULL,
+  "acl",         "async",      "atime",         "bind",       "defaults",
+  "dev",         "diratime",   "dirsync",       "exec",       "iversion",
+  "lazytime",    "loud",       "mand",          "noacl",      "noatime",
+  "nodev",       "nodiratime", "noexec",        "noiversion", "nolazytime",
+  "nomand",      "norelatime", "nostrictatime", "nosuid",     "nosymfollow",
+  "private",     "rbind",      "relatime",      "remount",    "ro",
+  "rprivate",    "rro",        "rrw",           "rshared",    "rslave",
+  "runbindable", "rw",         "shared",        "silent",     "slave",
+  "strictatime", "suid",       "symfollow",     "sync",       "unbindable",
+  NULL,
 };
 
 static const char *const features_hooks[] = {
-  "prestart",       "createRuntime", "createContainer",
-  "startContainer", "poststart",     "poststop",
+  "prestart",
+  "createRuntime",
+  "createContainer",
+  "startContainer",
+  "poststart",
+  "poststop",
   NULL,
 };
 
@@ -56,8 +63,7 @@ cleanup_json_genp (struct json_gen **g)
 }
 
 static void
-features_strings (struct json_gen *g, const char *key,
-                  const char *const *v)
+features_strings (struct json_gen *g, const char *key, const char *const *v)
 {
   json_gen_key (g, key);
   json_gen_array_open (g);
@@ -87,11 +93,11 @@ features_capabilities (struct json_gen *g)
       size_t i;
 
       /* libcap names a capability it does not know by its number.  */
-      if (name == NULL || !isalpha ((unsigned char) name[0])
+      if (name == NULL || !isalpha ((unsigned char)name[0])
           || strlen (name) >= sizeof upper)
         continue;
       for (i = 0; name[i]; i++)
-        upper[i] = toupper ((unsigned char) name[i]);
+        upper[i] = toupper ((unsigned char)name[i]);
       upper[i] = '\0';
       json_gen_string (g, upper);
     }
@@ -140,7 +146,7 @@ features_seccomp (struct json_gen *g)
       size_t i;
 
       for (i = 0; (*a)[10 + i] && i < sizeof lower - 1; i++)
-        lower[i] = tolower ((unsigned char) (*a)[10 + i]);
+        lower[i] = tolower ((unsigned char)(*a)[10 + i]);
       lower[i] = '\0';
       if (seccomp_arch_resolve_name (lower) != 0)
         json_gen_string (g, *a);
@@ -185,7 +191,7 @@ features_linux (struct json_gen *g)
   json_gen_key (g, "namespaces");
   json_gen_array_open (g);
   for (int t = 0; t < ENVRUN_NS_COUNT; t++)
-    json_gen_string (g, envrun_ns_type_name ((enum envrun_ns_type) t));
+    json_gen_string (g, envrun_ns_type_name ((enum envrun_ns_type)t));
   json_gen_array_close (g);
   features_capabilities (g);
   json_gen_key (g, "cgroup");
@@ -202,8 +208,9 @@ features_linux (struct json_gen *g)
   features_enabled (g, "intelRdt", false);
   json_gen_key (g, "mountExtensions");
   json_gen_object_open (g);
-  features_enabled (g, "idmap", features_idmap_implemented
-                                    && features_kernel_has_mount_setattr ());
+  features_enabled (g, "idmap",
+                    features_idmap_implemented
+                        && features_kernel_has_mount_setattr ());
   json_gen_object_close (g);
   json_gen_object_close (g);
 }

@@ -36,8 +36,8 @@ seccomp_notify_message (const char *metadata, const char *state_json,
   __attribute__ ((cleanup (cleanup_json_docp))) struct json_doc *state = NULL;
   int ret;
 
-  ret = json_parse (state_json, strlen (state_json), "container state",
-                    &state, err);
+  ret = json_parse (state_json, strlen (state_json), "container state", &state,
+                    err);
   if (ret < 0)
     return ret;
   g = json_gen_new (false);
@@ -71,25 +71,24 @@ seccomp_notify_connect (const char *path, envrun_error_t *err)
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return envrun_error_set (err, errno, "seccomp notify: socket");
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return envrun_error_set (err, errno,
-                             ".linux.seccomp.listenerPath: connect to %s",
-                             path);
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+    return envrun_error_set (
+        err, errno, ".linux.seccomp.listenerPath: connect to %s", path);
   return steal_fd (&fd);
 }
 
 /* The fd travels with the first bytes; a short write sends the rest
    without it.  */
 static int
-seccomp_notify_sendmsg (int sock, int listener_fd, const char *buf,
-                        size_t len, envrun_error_t *err)
+seccomp_notify_sendmsg (int sock, int listener_fd, const char *buf, size_t len,
+                        envrun_error_t *err)
 {
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } control;
-  struct iovec iov = { .iov_base = (void *) buf, .iov_len = len };
+  struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
   struct cmsghdr *cmsg;
   ssize_t n;
@@ -105,7 +104,7 @@ seccomp_notify_sendmsg (int sock, int listener_fd, const char *buf,
   do
     n = sendmsg (sock, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
-  while (n >= 0 && (size_t) n < len)
+  while (n >= 0 && (size_t)n < len)
     {
       ssize_t m = send (sock, buf + n, len - n, MSG_NOSIGNAL);
       if (m < 0 && errno == EINTR)

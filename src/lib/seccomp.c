@@ -36,10 +36,11 @@ struct seccomp_program
 };
 
 const char *const seccomp_action_names[] = {
-  "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-  "SCMP_ACT_NOTIFY",       "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
-  NULL,
+  "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO",
+  "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+  "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+  "SCMP_ACT_NOTIFY",      "SCMP_ACT_TRACE",
+  "SCMP_ACT_TRAP",        NULL,
 };
 
 const char *const seccomp_operator_names[] = {
@@ -50,13 +51,16 @@ const char *const seccomp_operator_names[] = {
 /* The architectures libseccomp 2.5 knows; the part after SCMP_ARCH_,
    lower-cased, is libseccomp's own name for each.  */
 const char *const seccomp_arch_names[] = {
-  "SCMP_ARCH_AARCH64",     "SCMP_ARCH_ARM",       "SCMP_ARCH_MIPS",
-  "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-  "SCMP_ARCH_MIPSEL64",    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",
-  "SCMP_ARCH_PARISC64",    "SCMP_ARCH_PPC",       "SCMP_ARCH_PPC64",
-  "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_RISCV64",   "SCMP_ARCH_S390",
-  "SCMP_ARCH_S390X",       "SCMP_ARCH_X32",       "SCMP_ARCH_X86",
-  "SCMP_ARCH_X86_64",      NULL,
+  "SCMP_ARCH_AARCH64",   "SCMP_ARCH_ARM",
+  "SCMP_ARCH_MIPS",      "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_PPC",       "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_S390",      "SCMP_ARCH_S390X",
+  "SCMP_ARCH_X32",       "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",    NULL,
 };
 
 struct seccomp_flag
@@ -169,8 +173,7 @@ seccomp_parse_action (const char *name, bool has_errno, unsigned int errno_ret,
       /* Both default to EPERM when no errnoRet is given, as in runc.  */
       unsigned int e = has_errno ? errno_ret : EPERM;
       if (e > 0xffff)
-        return envrun_error_set (err, 0, "%s: errno %u out of range", path,
-                                 e);
+        return envrun_error_set (err, 0, "%s: errno %u out of range", path, e);
       *out = name[9] == 'E' ? SCMP_ACT_ERRNO (e) : SCMP_ACT_TRACE (e);
       return 0;
     }
@@ -188,8 +191,7 @@ seccomp_parse_action (const char *name, bool has_errno, unsigned int errno_ret,
   else if (strcmp (name, "SCMP_ACT_NOTIFY") == 0)
     *out = SCMP_ACT_NOTIFY;
   else
-    return envrun_error_set (err, 0, "%s: unknown action \"%s\"", path,
-                             name);
+    return envrun_error_set (err, 0, "%s: unknown action \"%s\"", path, name);
   /* The spec: an errnoRet on an action that returns no errno is an
      error, not something to ignore silently.  */
   if (has_errno)
@@ -205,13 +207,27 @@ seccomp_parse_op (enum envrun_seccomp_op op, enum scmp_compare *out)
 {
   switch (op)
     {
-    case ENVRUN_SCMP_NE: *out = SCMP_CMP_NE; return 0;
-    case ENVRUN_SCMP_LT: *out = SCMP_CMP_LT; return 0;
-    case ENVRUN_SCMP_LE: *out = SCMP_CMP_LE; return 0;
-    case ENVRUN_SCMP_EQ: *out = SCMP_CMP_EQ; return 0;
-    case ENVRUN_SCMP_GE: *out = SCMP_CMP_GE; return 0;
-    case ENVRUN_SCMP_GT: *out = SCMP_CMP_GT; return 0;
-    case ENVRUN_SCMP_MASKED_EQ: *out = SCMP_CMP_MASKED_EQ; return 0;
+    case ENVRUN_SCMP_NE:
+      *out = SCMP_CMP_NE;
+      return 0;
+    case ENVRUN_SCMP_LT:
+      *out = SCMP_CMP_LT;
+      return 0;
+    case ENVRUN_SCMP_LE:
+      *out = SCMP_CMP_LE;
+      return 0;
+    case ENVRUN_SCMP_EQ:
+      *out = SCMP_CMP_EQ;
+      return 0;
+    case ENVRUN_SCMP_GE:
+      *out = SCMP_CMP_GE;
+      return 0;
+    case ENVRUN_SCMP_GT:
+      *out = SCMP_CMP_GT;
+      return 0;
+    case ENVRUN_SCMP_MASKED_EQ:
+      *out = SCMP_CMP_MASKED_EQ;
+      return 0;
     }
   return -1;
 }
@@ -232,7 +248,7 @@ seccomp_add_archs (scmp_filter_ctx ctx, const struct envrun_seccomp *s,
           || strlen (name + 10) >= sizeof lower)
         goto unknown;
       for (j = 0; name[10 + j]; j++)
-        lower[j] = tolower ((unsigned char) name[10 + j]);
+        lower[j] = tolower ((unsigned char)name[10 + j]);
       lower[j] = '\0';
       arch = seccomp_arch_resolve_name (lower);
       if (arch == 0)
@@ -355,8 +371,8 @@ seccomp_add_rule (scmp_filter_ctx ctx, const struct envrun_seccomp_rule *r,
   int ret;
 
   snprintf (path, sizeof path, ".linux.seccomp.syscalls[%zu].action", ri);
-  ret = seccomp_parse_action (r->action, r->has_errno_ret, r->errno_ret,
-                              path, &action, err);
+  ret = seccomp_parse_action (r->action, r->has_errno_ret, r->errno_ret, path,
+                              &action, err);
   if (ret < 0)
     return ret;
   ret = seccomp_rule_conditions (r, ri, &cmps, &separate, err);
@@ -409,7 +425,7 @@ seccomp_export (scmp_filter_ctx ctx, struct seccomp_program *p,
     return envrun_error_set (err, E2BIG,
                              "seccomp: the filter has %lld bytes, more than "
                              "the kernel's %d instructions",
-                             (long long) st.st_size, BPF_MAXINSNS);
+                             (long long)st.st_size, BPF_MAXINSNS);
   p->insns = malloc (st.st_size);
   if (p->insns == NULL)
     return envrun_error_set (err, ENOMEM, "seccomp: filter");
@@ -428,10 +444,9 @@ seccomp_new_context (const struct envrun_seccomp *s, uint32_t *default_action,
   scmp_filter_ctx ctx;
   int ret;
 
-  ret = seccomp_parse_action (s->default_action, s->has_default_errno_ret,
-                              s->default_errno_ret,
-                              ".linux.seccomp.defaultAction", default_action,
-                              err);
+  ret = seccomp_parse_action (
+      s->default_action, s->has_default_errno_ret, s->default_errno_ret,
+      ".linux.seccomp.defaultAction", default_action, err);
   if (ret < 0)
     return ret;
   if (*default_action == SCMP_ACT_NOTIFY)
@@ -514,6 +529,6 @@ seccomp_program_install (const struct seccomp_program *p, int *listener_fd,
   if (ret < 0)
     return envrun_error_set (err, errno, "seccomp: loading the filter");
   if (p->needs_listener)
-    *listener_fd = (int) ret;
+    *listener_fd = (int)ret;
   return 0;
 }

@@ -32,8 +32,8 @@ int seccomp_program_build (const struct envrun_seccomp *s,
    on exec) is stored in *listener_fd, else *listener_fd is -1 (may be NULL
    when !seccomp_program_needs_listener).  Allocates nothing on success:
    safe to call in the container process right before execve.  */
-int seccomp_program_install (const struct seccomp_program *p,
-                             int *listener_fd, envrun_error_t *err);
+int seccomp_program_install (const struct seccomp_program *p, int *listener_fd,
+                             envrun_error_t *err);
 
 bool seccomp_program_needs_listener (const struct seccomp_program *p);
 
@@ -66,8 +66,7 @@ extern const char seccomp_default_json[];
 extern const size_t seccomp_default_json_len;
 
 /* Parse the built-in default profile.  Free with envrun_seccomp_free.  */
-int seccomp_default_profile (struct envrun_seccomp **out,
-                             envrun_error_t *err);
+int seccomp_default_profile (struct envrun_seccomp **out, envrun_error_t *err);
 
 #endif
 

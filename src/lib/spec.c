@@ -33,15 +33,22 @@ static const char *const spec_caps[] = {
 };
 
 static const char *const spec_masked_paths[] = {
-  "/proc/acpi",         "/proc/asound",      "/proc/kcore",
-  "/proc/keys",         "/proc/latency_stats", "/proc/timer_list",
-  "/proc/timer_stats",  "/proc/sched_debug", "/sys/firmware",
-  "/proc/scsi",         NULL,
+  "/proc/acpi",
+  "/proc/asound",
+  "/proc/kcore",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+  "/sys/firmware",
+  "/proc/scsi",
+  NULL,
 };
 
 static const char *const spec_readonly_paths[] = {
-  "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-  NULL,
+  "/proc/bus",           "/proc/fs", "/proc/irq", "/proc/sys",
+  "/proc/sysrq-trigger", NULL,
 };
 
 struct spec_mount
@@ -59,25 +66,33 @@ enum
 
 static const struct spec_mount spec_mounts[] = {
   { "/proc", "proc", "proc", { NULL } },
-  { "/dev", "tmpfs", "tmpfs",
+  { "/dev",
+    "tmpfs",
+    "tmpfs",
     { "nosuid", "strictatime", "mode=755", "size=65536k", NULL } },
-  { "/dev/pts", "devpts", "devpts",
-    { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-      "gid=5", NULL } },
-  { "/dev/shm", "tmpfs", "shm",
+  { "/dev/pts",
+    "devpts",
+    "devpts",
+    { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
+      NULL } },
+  { "/dev/shm",
+    "tmpfs",
+    "shm",
     { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
   { "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev", NULL } },
   { "/sys", "sysfs", "sysfs", { "nosuid", "noexec", "nodev", "ro", NULL } },
-  { "/sys/fs/cgroup", "cgroup", "cgroup",
+  { "/sys/fs/cgroup",
+    "cgroup",
+    "cgroup",
     { "nosuid", "noexec", "nodev", "relatime", "ro", NULL } },
 };
 
 /* Rootless: sysfs cannot be mounted without owning the network namespace,
    so the host's /sys is bound instead; devpts cannot use a gid that is
    not mapped.  */
-static const struct spec_mount spec_rootless_sys
-    = { "/sys", "none", "/sys",
-        { "rbind", "nosuid", "noexec", "nodev", "ro", NULL } };
+static const struct spec_mount spec_rootless_sys = {
+  "/sys", "none", "/sys", { "rbind", "nosuid", "noexec", "nodev", "ro", NULL }
+};
 
 static void
 spec_strings (struct json_gen *g, const char *key, const char *const *v)
@@ -177,10 +192,10 @@ spec_linux (struct json_gen *g, bool rootless)
   /* Rootless: no network namespace (the caller cannot configure one
      usefully), a user namespace instead, and no device cgroup (not
      delegated to an unprivileged user).  */
-  static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount",
-                                    NULL };
-  static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount",
-                                             "user", NULL };
+  static const char *const ns[]
+      = { "pid", "network", "ipc", "uts", "mount", NULL };
+  static const char *const ns_rootless[]
+      = { "pid", "ipc", "uts", "mount", "user", NULL };
 
   json_gen_key (g, "linux");
   json_gen_object_open (g);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define SENTINEL ((void *) 0x1)
+#define SENTINEL ((void *)0x1)
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -21,8 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   envrun_error_t err = NULL;
   int ret;
 
-  if (envrun_seccomp_parse_string ((const char *) data, size, "fuzz", &s,
-                                   &err)
+  if (envrun_seccomp_parse_string ((const char *)data, size, "fuzz", &s, &err)
       < 0)
     {
       envrun_error_free (&err);

@@ -24,6 +24,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first.  */
 #include <cmocka.h>
 
 #ifndef AF_VSOCK
@@ -63,16 +65,15 @@ probe_denied (int which)
   switch (which)
     {
     case 0:
-      return refused (syscall (SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3,
-                               0));
+      return refused (
+          syscall (SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0));
     case 1:
       return refused (syscall (SYS_add_key, "user", "k", "v", 1, -3));
     case 2:
       {
         union bpf_attr attr;
         memset (&attr, 0, sizeof attr);
-        return refused (syscall (SYS_bpf, BPF_MAP_CREATE, &attr,
-                                 sizeof attr));
+        return refused (syscall (SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr));
       }
     case 3:
       return refused (syscall (SYS_perf_event_open, NULL, 0, -1, -1, 0));
@@ -88,8 +89,8 @@ probe_denied (int which)
       return refused (unshare (CLONE_NEWUSER));
     /* clone itself is allowed, but not with namespace flags.  */
     case 9:
-      return refused (syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0,
-                               0));
+      return refused (
+          syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0));
     case 10:
       return refused (socket (AF_VSOCK, SOCK_STREAM, 0));
     case 11:

@@ -7,6 +7,7 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,19 +16,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <setjmp.h>
+
+/* cmocka needs the headers above first.  */
 #include <cmocka.h>
 
-#define NAMES(...) (char *[]){ __VA_ARGS__ }, sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *)
+#define NAMES(...)                                                            \
+  (char *[]){ __VA_ARGS__ },                                                  \
+      sizeof ((char *[]){ __VA_ARGS__ }) / sizeof (char *)
 #define ARGS(...)                                                             \
   (struct envrun_seccomp_arg[]){ __VA_ARGS__ },                               \
       sizeof ((struct envrun_seccomp_arg[]){ __VA_ARGS__ })                   \
@@ -36,7 +40,7 @@
 /* What a process needs to live under an allow list, sanitizer runtimes
    included (they map memory and write reports).  */
 #define LIFE_SUPPORT                                                          \
-  "exit_group", "exit", "getpid", "gettid", "mmap", "munmap", "mprotect",    \
+  "exit_group", "exit", "getpid", "gettid", "mmap", "munmap", "mprotect",     \
       "madvise", "brk", "write", "rt_sigprocmask", "rt_sigaction",            \
       "sigaltstack", "futex", "sched_yield", "prctl", "getrlimit",            \
       "prlimit64", "readlink", "openat", "open", "read", "close", "fstat",    \
@@ -47,7 +51,7 @@ static struct envrun_seccomp
 profile (const char *default_action, struct envrun_seccomp_rule *rules,
          size_t n)
 {
-  struct envrun_seccomp s = { .default_action = (char *) default_action,
+  struct envrun_seccomp s = { .default_action = (char *)default_action,
                               .syscalls = rules,
                               .n_syscalls = n };
   return s;
@@ -127,7 +131,7 @@ getppid_args (long a0, long a1)
 static int
 expect_getppid_errno (void *arg)
 {
-  int want = *(int *) arg;
+  int want = *(int *)arg;
   errno = 0;
   if (getppid_args (0, 0) != -1 || errno != want)
     return 1;
@@ -139,8 +143,8 @@ expect_getppid_errno (void *arg)
 static void
 test_errno_rule (void **state)
 {
-  struct envrun_seccomp_rule r = { NAMES ("getppid"), "SCMP_ACT_ERRNO", true,
-                                   42 };
+  struct envrun_seccomp_rule r
+      = { NAMES ("getppid"), "SCMP_ACT_ERRNO", true, 42 };
   struct envrun_seccomp s = profile ("SCMP_ACT_ALLOW", &r, 1);
   struct seccomp_program *p = build_ok (&s);
   int want = 42;
@@ -201,7 +205,7 @@ call_getppid (void *arg)
 static void
 expect_killed_by (const char *action, int sig)
 {
-  struct envrun_seccomp_rule r = { NAMES ("getppid"), (char *) action };
+  struct envrun_seccomp_rule r = { NAMES ("getppid"), (char *)action };
   struct envrun_seccomp s = profile ("SCMP_ACT_ALLOW", &r, 1);
   struct seccomp_program *p = build_ok (&s);
   int status = run_filtered (p, call_getppid, NULL);
@@ -246,9 +250,8 @@ test_log_and_allow (void **state)
 static void
 test_unknown_syscall_skipped (void **state)
 {
-  struct envrun_seccomp_rule r
-      = { NAMES ("no_such_syscall_at_all", "getppid"), "SCMP_ACT_ERRNO",
-          true, 42 };
+  struct envrun_seccomp_rule r = { NAMES ("no_such_syscall_at_all", "getppid"),
+                                   "SCMP_ACT_ERRNO", true, 42 };
   struct envrun_seccomp s = profile ("SCMP_ACT_ALLOW", &r, 1);
   struct seccomp_program *p = build_ok (&s);
   int want = 42;
@@ -302,8 +305,8 @@ static void
 expect_arg_cases (struct envrun_seccomp_arg *args, size_t n_args,
                   const struct arg_case *cases, size_t n_cases)
 {
-  struct envrun_seccomp_rule r = { NAMES ("getppid"), "SCMP_ACT_ERRNO", true,
-                                   E2BIG, args, n_args };
+  struct envrun_seccomp_rule r
+      = { NAMES ("getppid"), "SCMP_ACT_ERRNO", true, E2BIG, args, n_args };
   struct envrun_seccomp s = profile ("SCMP_ACT_ALLOW", &r, 1);
   struct seccomp_program *p = build_ok (&s);
   struct arg_cases c = { cases, n_cases };
@@ -345,9 +348,9 @@ test_every_operator (void **state)
 static void
 test_conditions_on_different_args_are_anded (void **state)
 {
-  expect_arg_cases (ARGS ({ 0, 1, 0, ENVRUN_SCMP_EQ },
-                          { 1, 2, 0, ENVRUN_SCMP_EQ }),
-                    CASES ({ 1, 2, true }, { 1, 3, false }, { 0, 2, false }));
+  expect_arg_cases (
+      ARGS ({ 0, 1, 0, ENVRUN_SCMP_EQ }, { 1, 2, 0, ENVRUN_SCMP_EQ }),
+      CASES ({ 1, 2, true }, { 1, 3, false }, { 0, 2, false }));
 }
 
 /* Two conditions on the same argument: runc makes each its own rule, so
@@ -355,9 +358,9 @@ test_conditions_on_different_args_are_anded (void **state)
 static void
 test_conditions_on_same_arg_are_ored (void **state)
 {
-  expect_arg_cases (ARGS ({ 0, 1, 0, ENVRUN_SCMP_EQ },
-                          { 0, 2, 0, ENVRUN_SCMP_EQ }),
-                    CASES ({ 1, 0, true }, { 2, 0, true }, { 3, 0, false }));
+  expect_arg_cases (
+      ARGS ({ 0, 1, 0, ENVRUN_SCMP_EQ }, { 0, 2, 0, ENVRUN_SCMP_EQ }),
+      CASES ({ 1, 0, true }, { 2, 0, true }, { 3, 0, false }));
 }
 
 static void
@@ -380,7 +383,7 @@ test_bad_profiles_refused (void **state)
   r.n_args = 1;
   build_fails (&s, ".linux.seccomp.syscalls[0].args[0].index: must be below");
   r.args[0].index = 0;
-  r.args[0].op = (enum envrun_seccomp_op) 99;
+  r.args[0].op = (enum envrun_seccomp_op)99;
   build_fails (&s, ".linux.seccomp.syscalls[0].args[0].op");
   r.n_args = 0;
   s.architectures = (char *[]){ "SCMP_ARCH_X86_64", "SCMP_ARCH_VAX" };
@@ -395,16 +398,16 @@ test_bad_profiles_refused (void **state)
 static void
 test_architectures_and_flags (void **state)
 {
-  struct envrun_seccomp_rule r = { NAMES ("getppid", "socketcall"),
-                                   "SCMP_ACT_ERRNO", true, 42 };
+  struct envrun_seccomp_rule r
+      = { NAMES ("getppid", "socketcall"), "SCMP_ACT_ERRNO", true, 42 };
   struct envrun_seccomp s = profile ("SCMP_ACT_ALLOW", &r, 1);
   struct seccomp_program *p;
   int want = 42;
 
   assert_true (seccomp_flag_supported ("SECCOMP_FILTER_FLAG_LOG"));
   assert_false (seccomp_flag_supported ("SECCOMP_FILTER_FLAG_BOGUS"));
-  s.architectures = (char *[]){ "SCMP_ARCH_X86_64", "SCMP_ARCH_X86",
-                                "SCMP_ARCH_X32" };
+  s.architectures
+      = (char *[]){ "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32" };
   s.n_architectures = 3;
   s.flags = (char *[]){ "SECCOMP_FILTER_FLAG_LOG",
                         "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
@@ -423,7 +426,8 @@ agent_answer (int lsock, pid_t child)
 {
   char buf[4096], control[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { buf, sizeof buf - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+  struct msghdr msg = { .msg_iov = &iov,
+                        .msg_iovlen = 1,
                         .msg_control = control,
                         .msg_controllen = sizeof control };
   struct seccomp_notif req;
@@ -520,7 +524,7 @@ test_notify_sends_listener_to_agent (void **state)
   assert_non_null (mkdtemp (dir));
   snprintf (addr.sun_path, sizeof addr.sun_path, "%s/agent.sock", dir);
   lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  assert_int_equal (bind (lsock, (struct sockaddr *) &addr, sizeof addr), 0);
+  assert_int_equal (bind (lsock, (struct sockaddr *)&addr, sizeof addr), 0);
   assert_int_equal (listen (lsock, 1), 0);
   pid = fork ();
   assert_true (pid >= 0);
@@ -542,11 +546,11 @@ test_notify_send_errors (void **state)
 
   assert_true (seccomp_notify_send (NULL, 0, NULL, "{}", 1, &err) < 0);
   assert_non_null (strstr (envrun_error_message (err), "listenerPath"));
-  assert_true (seccomp_notify_send ("/nonexistent/agent.sock", 0, NULL,
-                                    "{}", 1, &err)
-               < 0);
-  assert_non_null (strstr (envrun_error_message (err),
-                           "/nonexistent/agent.sock"));
+  assert_true (
+      seccomp_notify_send ("/nonexistent/agent.sock", 0, NULL, "{}", 1, &err)
+      < 0);
+  assert_non_null (
+      strstr (envrun_error_message (err), "/nonexistent/agent.sock"));
   envrun_error_free (&err);
 }
 

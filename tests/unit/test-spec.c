@@ -18,6 +18,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the headers above first.  */
 #include <cmocka.h>
 
 static struct json_doc *
@@ -95,7 +97,7 @@ assert_same (json_node *a, json_node *b, const char *path)
         assert_int_equal (json_get_uint64 (NULL, a, path, &x, NULL), 0);
         assert_int_equal (json_get_uint64 (NULL, b, path, &y, NULL), 0);
         if (x != y)
-          fail_msg ("%s: %ju vs %ju", path, (uintmax_t) x, (uintmax_t) y);
+          fail_msg ("%s: %ju vs %ju", path, (uintmax_t)x, (uintmax_t)y);
       }
       break;
     case JSON_NULL:
@@ -181,11 +183,13 @@ test_spec_defaults (void **state)
   envrun_error_t err = NULL;
 
   assert_int_equal (envrun_spec_json (false, &text, &err), 0);
-  assert_true (text[0] == '{' && strncmp (text, "{\n\t\"ociVersion\"", 15) == 0);
+  assert_true (text[0] == '{'
+               && strncmp (text, "{\n\t\"ociVersion\"", 15) == 0);
   doc = parse_ok (text, "spec");
   root = json_doc_root (doc);
-  assert_string_equal (json_string_value (json_object_get (root, "ociVersion")),
-                       ENVRUN_OCI_VERSION);
+  assert_string_equal (
+      json_string_value (json_object_get (root, "ociVersion")),
+      ENVRUN_OCI_VERSION);
   linux_ = json_object_get (root, "linux");
   ns = json_object_get (linux_, "namespaces");
   assert_int_equal (json_array_size (ns), 5);
