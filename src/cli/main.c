@@ -29,6 +29,12 @@ static const struct verb verbs[] = {
   { "list", cli_list, "list containers" },
   { "spec", cli_spec, "write a default config.json" },
   { "features", cli_features, "print the features this build supports" },
+  { "ps", cli_ps, "list the processes of a container" },
+  { "pause", cli_pause, "freeze a container" },
+  { "resume", cli_resume, "thaw a paused container" },
+  { "update", cli_update, "change the resources of a container" },
+  { "events", cli_events, "print stats and OOM events" },
+  { "env", cli_env, "named environments (see envrun-env(1))" },
 };
 
 static struct cli_global *warning_target;

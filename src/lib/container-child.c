@@ -231,6 +231,8 @@ container_child_main (struct setup *s)
   char *prog;
 
   close (s->runtime_sock);
+  if (s->state_dirfd >= 0)
+    close (s->state_dirfd);
   if (s->need_go)
     expect_from_runtime (sock, SYNC_GO, &err);
   if ((s->new_flags & CLONE_NEWUSER)

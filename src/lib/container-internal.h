@@ -21,6 +21,9 @@ struct setup
   int runtime_sock;       /* runtime end of the sync socketpair */
   int child_sock;         /* container end */
   int fifo_fd;            /* O_PATH exec.fifo (create only), else -1 */
+  int state_dirfd;        /* the locked state dir: the container process
+                             closes it at once so the flock is released
+                             with the runtime's */
   int ns_fds[ENVRUN_NS_COUNT]; /* namespaces to join by path */
   int new_flags;          /* CLONE_NEW* to create */
   bool second_fork;       /* joining a pid ns / new time ns needs a fork */

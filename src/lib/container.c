@@ -117,7 +117,7 @@ setup_prepare (struct setup *s, const struct envrun_run_options *opts,
   memset (s, 0, sizeof *s);
   s->opts = opts;
   s->cfg = cfg;
-  s->fifo_fd = s->runtime_sock = s->child_sock = -1;
+  s->fifo_fd = s->runtime_sock = s->child_sock = s->state_dirfd = -1;
   for (int i = 0; i < ENVRUN_NS_COUNT; i++)
     s->ns_fds[i] = -1;
   if (cfg->process == NULL || cfg->process->args == NULL)
@@ -271,6 +271,7 @@ start_container (struct setup *s, bool with_fifo, struct started *out,
           || save_config_copy (opts, dirfd, err) < 0)
         goto fail;
     }
+  s->state_dirfd = dirfd;
   if (setup_cgroup (s, err) < 0)
     goto fail;
   if (spawn_container (s, &pid, err) < 0)
