@@ -49,6 +49,19 @@ int envrun_container_run (const struct envrun_run_options *opts,
                           struct envrun_config *cfg, int *status,
                           envrun_error_t *err);
 
+/* exec: start `proc` inside the running container `opts->id` (its
+   namespaces, cgroup and seccomp filter; the process's own user, caps,
+   env, cwd, rlimits).  Uses opts->state_root, id, console_socket,
+   pid_file, preserve_fds and detach.  Unless detached, *status is the
+   process's exit status.  */
+int envrun_container_exec (const struct envrun_run_options *opts,
+                           struct envrun_process *proc, int *status,
+                           envrun_error_t *err);
+
+/* The container's own config (saved at create), for exec's defaults.  */
+int envrun_container_config (const char *state_root, const char *id,
+                             struct envrun_config **out, envrun_error_t *err);
+
 int envrun_container_start (const char *state_root, const char *id,
                             envrun_error_t *err);
 

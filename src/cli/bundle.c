@@ -62,13 +62,10 @@ load_bundle (struct cli_global *g, struct bundle_args *b, const char *bundle)
       || apply_listen_fds (b, &err) < 0)
     return cli_fail (g, &err);
   b->opts.bundle = b->bundle;
-  /* Keep a copy for hooks that run after this process is gone.  */
-  if (b->cfg->hooks.n_hooks[ENVRUN_HOOK_POSTSTART]
-      || b->cfg->hooks.n_hooks[ENVRUN_HOOK_POSTSTOP])
-    {
-      b->opts.config_text = b->config_text;
-      b->opts.config_len = b->config_len;
-    }
+  /* Keep a copy for exec and for hooks that run after this process is
+     gone.  */
+  b->opts.config_text = b->config_text;
+  b->opts.config_len = b->config_len;
   return 0;
 }
 

@@ -29,6 +29,7 @@ static const struct verb verbs[] = {
   { "list", cli_list, "list containers" },
   { "spec", cli_spec, "write a default config.json" },
   { "features", cli_features, "print the features this build supports" },
+  { "exec", cli_exec, "run a process in a running container" },
   { "ps", cli_ps, "list the processes of a container" },
   { "pause", cli_pause, "freeze a container" },
   { "resume", cli_resume, "thaw a paused container" },

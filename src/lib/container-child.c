@@ -110,8 +110,9 @@ setup_terminal (struct setup *s, envrun_error_t *err)
   const struct envrun_process *p = s->cfg->process;
 
   /* A new session: the container must not share the caller's terminal
-     session or be able to send it signals through job control.  */
-  if (setsid () < 0)
+     session or be able to send it signals through job control.  An exec'd
+     process without a terminal stays in the caller's session, as in runc.  */
+  if ((!s->is_exec || p->terminal) && setsid () < 0)
     {
       envrun_error_set (err, errno, "setsid");
       sync_fail (s->child_sock, err);
@@ -222,19 +223,57 @@ exec_program (struct setup *s, const char *prog, envrun_error_t *err)
   (void) err;
 }
 
-void
-container_child_main (struct setup *s)
+/* From the process's own settings to execve: shared by the container's
+   init and by processes started with exec.  */
+static __attribute__ ((noreturn)) void
+finish_process (struct setup *s, envrun_error_t *err)
 {
-  envrun_error_t err = NULL;
   const struct envrun_process *p = s->cfg->process;
   int sock = s->child_sock;
   char *prog;
 
+  setup_terminal (s, err);
+  if (process_apply_limits (p, s->cfg, err) < 0)
+    sync_fail (sock, err);
+  enter_cwd (p, sock, err);
+  prog = process_find_program (p, err);
+  if (prog == NULL)
+    sync_fail (sock, err);
+  drop_privileges (s, err);
+  if (process_close_fds (s->opts->preserve_fds, err) < 0)
+    sync_fail (sock, err);
+  sync_send (sock, SYNC_READY, 0, NULL, 0, -1);
+  wait_for_start (s);
+  if (s->cfg->hooks.n_hooks[ENVRUN_HOOK_START_CONTAINER]
+      && hooks_run (s->cfg, ENVRUN_HOOK_START_CONTAINER, state_json, err)
+             < 0)
+    {
+      fprintf (stderr, "envrun: %s\n", envrun_error_message (*err));
+      _exit (1);
+    }
+  exec_program (s, prog, err);
+}
+
+/* Until execve this process runs the runtime's binary: nobody in the
+   container may ptrace it or open its /proc/<pid>/exe (CVE-2019-5736).  */
+static void
+start_child (struct setup *s, envrun_error_t *err)
+{
   close (s->runtime_sock);
   if (s->state_dirfd >= 0)
     close (s->state_dirfd);
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (s->need_go)
-    expect_from_runtime (sock, SYNC_GO, &err);
+    expect_from_runtime (s->child_sock, SYNC_GO, err);
+}
+
+void
+container_child_main (struct setup *s)
+{
+  envrun_error_t err = NULL;
+  int sock = s->child_sock;
+
+  start_child (s, &err);
   if ((s->new_flags & CLONE_NEWUSER)
       && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
@@ -245,24 +284,18 @@ container_child_main (struct setup *s)
   setup_filesystem (s, &err);
   if (process_apply_uts (s->cfg, s->new_flags & CLONE_NEWUTS, &err) < 0)
     sync_fail (sock, &err);
-  setup_terminal (s, &err);
-  if (process_apply_limits (p, s->cfg, &err) < 0)
-    sync_fail (sock, &err);
-  enter_cwd (p, sock, &err);
-  prog = process_find_program (p, &err);
-  if (prog == NULL)
-    sync_fail (sock, &err);
-  drop_privileges (s, &err);
-  if (process_close_fds (s->opts->preserve_fds, &err) < 0)
-    sync_fail (sock, &err);
-  sync_send (sock, SYNC_READY, 0, NULL, 0, -1);
-  wait_for_start (s);
-  if (s->cfg->hooks.n_hooks[ENVRUN_HOOK_START_CONTAINER]
-      && hooks_run (s->cfg, ENVRUN_HOOK_START_CONTAINER, state_json, &err)
-             < 0)
-    {
-      fprintf (stderr, "envrun: %s\n", envrun_error_message (err));
-      _exit (1);
-    }
-  exec_program (s, prog, &err);
+  finish_process (s, &err);
+}
+
+void
+exec_child_main (struct setup *s)
+{
+  envrun_error_t err = NULL;
+
+  start_child (s, &err);
+  /* The runtime already joined the pid namespace for us (it only applies
+     to children); the others now, user first.  */
+  if (ns_join (s->ns_fds, &err) < 0)
+    sync_fail (s->child_sock, &err);
+  finish_process (s, &err);
 }

@@ -29,6 +29,7 @@ struct setup
   bool second_fork;       /* joining a pid ns / new time ns needs a fork */
   bool need_go;           /* the runtime acts after clone before setup */
   bool need_state;        /* hooks in the container want the state JSON */
+  bool is_exec;           /* a process joining a running container */
   struct seccomp_program *seccomp;
   struct cgroup_handle *cgroup;
   sigset_t saved_mask;    /* restored in the container before execve */
@@ -42,5 +43,7 @@ char *setup_state_json (const struct setup *s, pid_t pid, int status);
 
 /* The container process: never returns.  */
 __attribute__ ((noreturn)) void container_child_main (struct setup *s);
+/* A process started by exec: joins, then the same final steps.  */
+__attribute__ ((noreturn)) void exec_child_main (struct setup *s);
 
 #endif

@@ -93,7 +93,11 @@ spawn_container (struct setup *s, pid_t *out, envrun_error_t *err)
   if (pid < 0)
     return envrun_error_set (err, errno, "clone the container process");
   if (pid == 0)
-    container_child_main (s);
+    {
+      if (s->is_exec)
+        exec_child_main (s);
+      container_child_main (s);
+    }
   if (cgfd >= 0)
     cgroup_note_cloned_into (s->cgroup);
   close (s->child_sock);

@@ -215,8 +215,11 @@ process_find_program (const struct envrun_process *p, envrun_error_t *err)
         denied = true;
       dir = colon ? colon + 1 : NULL;
     }
-  envrun_error_set (err, denied ? EACCES : ENOENT,
-                    "exec `%s`: executable file not found in $PATH", prog);
+  envrun_error_set (err, 0, "exec `%s`: %s", prog,
+                    denied ? "permission denied"
+                           : "executable file not found in $PATH");
+  if (err && *err)
+    (*err)->status = denied ? EACCES : ENOENT;
   return NULL;
 }
 
