@@ -1,7 +1,7 @@
 #include "config-host.h"
 
 #define SECCOMP_WANT_LIBSECCOMP 1
-#include "seccomp.h"
+#include <seccomp.h>
 
 #include <envrun/spec.h>
 #include <envrun/version.h>
