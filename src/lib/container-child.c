@@ -99,8 +99,9 @@ setup_filesystem (struct setup *s, envrun_error_t *err)
   if (rootfs_pivot (rootfd, s->opts->no_pivot, err) < 0)
     sync_fail (sock, err);
   close (rootfd);
-  if (mounts_mask_paths (cfg, err) < 0 || mounts_readonly_paths (cfg, err) < 0
-      || process_apply_sysctl (cfg, err) < 0 || rootfs_finalize (cfg, err) < 0)
+  /* sysctls go through /proc/sys, which readonlyPaths is about to lock.  */
+  if (process_apply_sysctl (cfg, err) < 0 || mounts_mask_paths (cfg, err) < 0
+      || mounts_readonly_paths (cfg, err) < 0 || rootfs_finalize (cfg, err) < 0)
     sync_fail (sock, err);
 }
 

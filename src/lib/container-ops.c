@@ -353,7 +353,9 @@ envrun_container_delete (const char *root, const char *id, bool force,
       return state_dir_remove (root, id, err);
     }
   enum envrun_status st = full_status (dirfd, s);
-  if (st != ENVRUN_STATUS_STOPPED && st != ENVRUN_STATUS_CREATED && !force)
+  /* runtime.md: deleting a container that is not stopped MUST fail and
+     leave it alone (runc kills a created one; we follow the spec).  */
+  if (st != ENVRUN_STATUS_STOPPED && !force)
     {
       ret = envrun_error_set (err, EBUSY, "cannot delete container `%s`: it "
                               "is %s (use --force)", id,

@@ -139,7 +139,8 @@ setup_prepare (struct setup *s, const struct envrun_run_options *opts,
   if (!(s->new_flags & CLONE_NEWNS))
     return envrun_error_set (err, EINVAL, "config.json: .linux.namespaces: "
                              "a new mount namespace is required");
-  if (ns_open_paths (cfg, s->ns_fds, err) < 0)
+  if (ns_validate_sysctls (cfg, err) < 0
+      || ns_open_paths (cfg, s->ns_fds, err) < 0)
     return -1;
   s->second_fork = s->ns_fds[ENVRUN_NS_PID] >= 0
                    || (s->new_flags & 0x80 /* CLONE_NEWTIME */)

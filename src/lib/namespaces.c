@@ -159,3 +159,60 @@ ns_write_time_offsets (const struct envrun_config *cfg, envrun_error_t *err)
     }
   return 0;
 }
+
+static bool
+has_ns (const struct envrun_config *cfg, enum envrun_ns_type t)
+{
+  return envrun_config_namespace (cfg, t) != NULL;
+}
+
+static bool
+is_ipc_sysctl (const char *k)
+{
+  static const char *const names[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+          "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+          "kernel.shm_rmid_forced" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp (k, names[i]) == 0)
+      return true;
+  return strncmp (k, "fs.mqueue.", 10) == 0;
+}
+
+/* A sysctl is written in the container's /proc/sys: it must belong to a
+   namespace the container has of its own, or it would change the host
+   (runc's rule).  */
+int
+ns_validate_sysctls (const struct envrun_config *cfg, envrun_error_t *err)
+{
+  const struct envrun_linux *l = cfg->linux_;
+
+  for (size_t i = 0; l && i < l->n_sysctl; i++)
+    {
+      const char *k = l->sysctl[i].key;
+      bool ok;
+      if (is_ipc_sysctl (k))
+        ok = has_ns (cfg, ENVRUN_NS_IPC);
+      else if (strncmp (k, "net.", 4) == 0)
+        ok = has_ns (cfg, ENVRUN_NS_NETWORK);
+      else if (strcmp (k, "kernel.hostname") == 0
+               || strcmp (k, "kernel.domainname") == 0)
+        ok = has_ns (cfg, ENVRUN_NS_UTS);
+      else
+        return envrun_error_set (err, EINVAL,
+                                 "config.json: .linux.sysctl.%s: not in a "
+                                 "namespace of the container's own",
+                                 k);
+      if (!ok)
+        return envrun_error_set (err, EINVAL,
+                                 "config.json: .linux.sysctl.%s: needs the "
+                                 "container's own %s namespace",
+                                 k,
+                                 strncmp (k, "net.", 4) == 0 ? "network"
+                                 : strncmp (k, "kernel.h", 8) == 0
+                                         || strncmp (k, "kernel.d", 8) == 0
+                                     ? "uts"
+                                     : "ipc");
+    }
+  return 0;
+}

@@ -30,4 +30,7 @@ int ns_write_id_maps (pid_t pid, const struct envrun_config *cfg,
 int ns_write_time_offsets (const struct envrun_config *cfg,
                            envrun_error_t *err);
 
+/* Refuse sysctls outside the container's own namespaces.  */
+int ns_validate_sysctls (const struct envrun_config *cfg, envrun_error_t *err);
+
 #endif
