@@ -11,6 +11,7 @@
 #include "seccomp.h"
 #include "state.h"
 #include "sync.h"
+#include "warn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,7 +194,21 @@ setup_cgroup (struct setup *s, envrun_error_t *err)
   if (s->opts->cgroup_if_needed && !config_sets_limits (s->cfg)
       && !(s->cfg->linux_ && s->cfg->linux_->cgroups_path))
     return 0;
-  return cgroup_create (s->cfg, s->opts->id, &s->cgroup, err);
+  if (cgroup_create (s->cfg, s->opts->id, &s->cgroup, err) == 0)
+    return 0;
+  /* Rootless: without a delegated cgroup the container runs in the
+     caller's, as runc does; a limit it asked for cannot be honoured.  */
+  if (geteuid () != 0 && *err
+      && ((*err)->status == EACCES || (*err)->status == EPERM
+          || (*err)->status == EROFS)
+      && !config_sets_limits (s->cfg))
+    {
+      envrun_warn ("cgroups skipped (not delegated to this user): %s",
+                   envrun_error_message (*err));
+      envrun_error_free (err);
+      return 0;
+    }
+  return -1;
 }
 
 static int

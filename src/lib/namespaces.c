@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -115,6 +116,78 @@ write_map (pid_t pid, const char *file,
   return ret;
 }
 
+/* Ranges beyond one's own id need the setuid helpers from uidmap, which
+   check /etc/subuid and /etc/subgid.  */
+static int
+run_map_helper (const char *helper, pid_t pid,
+                const struct envrun_id_mapping *maps, size_t n,
+                envrun_error_t *err)
+{
+  char **argv = calloc (2 + 3 * n + 1, sizeof *argv);
+  char pidbuf[16];
+  int status, ret = 0;
+
+  if (argv == NULL)
+    return envrun_error_set (err, ENOMEM, "%s", helper);
+  snprintf (pidbuf, sizeof pidbuf, "%d", pid);
+  argv[0] = (char *) helper;
+  argv[1] = pidbuf;
+  for (size_t i = 0; i < n; i++)
+    if (asprintf (&argv[2 + 3 * i], "%u", maps[i].container_id) < 0
+        || asprintf (&argv[3 + 3 * i], "%u", maps[i].host_id) < 0
+        || asprintf (&argv[4 + 3 * i], "%u", maps[i].size) < 0)
+      ret = envrun_error_set (err, ENOMEM, "%s", helper);
+  pid_t child = ret == 0 ? fork () : -1;
+  if (child == 0)
+    {
+      execvp (helper, argv);
+      _exit (127);
+    }
+  if (ret == 0 && (child < 0 || waitpid (child, &status, 0) < 0
+                   || !WIFEXITED (status) || WEXITSTATUS (status) != 0))
+    ret = envrun_error_set (err, 0, "%s failed: check /etc/sub%cid for "
+                            "the id ranges of linux.%cidMappings",
+                            helper, helper[3], helper[3]);
+  for (size_t i = 2; i < 2 + 3 * n; i++)
+    free (argv[i]);
+  free (argv);
+  return ret;
+}
+
+/* An unprivileged runtime may map its own id alone, and must give up
+   setgroups before writing a gid map.  */
+static bool
+only_self (const struct envrun_id_mapping *maps, size_t n, unsigned int id)
+{
+  return n == 1 && maps[0].size == 1 && maps[0].host_id == id;
+}
+
+static int
+write_maps_unprivileged (pid_t pid, const struct envrun_linux *l,
+                         envrun_error_t *err)
+{
+  char path[64];
+
+  if (only_self (l->uid_mappings, l->n_uid_mappings, geteuid ()))
+    {
+      if (write_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err)
+          < 0)
+        return -1;
+    }
+  else if (run_map_helper ("newuidmap", pid, l->uid_mappings,
+                           l->n_uid_mappings, err)
+           < 0)
+    return -1;
+  if (!only_self (l->gid_mappings, l->n_gid_mappings, getegid ()))
+    return run_map_helper ("newgidmap", pid, l->gid_mappings,
+                           l->n_gid_mappings, err);
+  snprintf (path, sizeof path, "/proc/%d/setgroups", pid);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, "deny", 4) != 4)
+    return envrun_error_set (err, errno, "write %s", path);
+  return write_map (pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
+}
+
 int
 ns_write_id_maps (pid_t pid, const struct envrun_config *cfg,
                   envrun_error_t *err)
@@ -123,6 +196,8 @@ ns_write_id_maps (pid_t pid, const struct envrun_config *cfg,
 
   if (l == NULL)
     return 0;
+  if (geteuid () != 0)
+    return write_maps_unprivileged (pid, l, err);
   if (l->n_uid_mappings
       && write_map (pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err)
              < 0)
