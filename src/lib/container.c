@@ -107,6 +107,21 @@ hooks_present (const struct envrun_config *cfg, enum envrun_hook_kind k)
   return cfg->hooks.n_hooks[k] > 0;
 }
 
+/* Fields the parser accepts but this runtime cannot honour: refusing is
+   better than silently running with less than the config asked for.  */
+static int
+refuse_unsupported (const struct envrun_config *cfg, envrun_error_t *err)
+{
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    if (cfg->mounts[i].idmap)
+      return envrun_error_set (err, ENOTSUP, "config.json: .mounts[%zu]."
+                               "options: idmap mounts are not supported", i);
+  if (cfg->linux_ && cfg->linux_->intel_rdt_clos_id)
+    return envrun_error_set (err, ENOTSUP, "config.json: .linux.intelRdt: "
+                             "not supported");
+  return 0;
+}
+
 /* Everything the runtime decides and prepares before cloning.  */
 static int
 setup_prepare (struct setup *s, const struct envrun_run_options *opts,
@@ -136,6 +151,8 @@ setup_prepare (struct setup *s, const struct envrun_run_options *opts,
     return envrun_error_set (err, errno ? errno : ENOTDIR,
                              "config.json: .root.path: rootfs `%s`",
                              s->rootfs);
+  if (refuse_unsupported (cfg, err) < 0)
+    return -1;
   s->new_flags = ns_new_flags (cfg);
   if (!(s->new_flags & CLONE_NEWNS))
     return envrun_error_set (err, EINVAL, "config.json: .linux.namespaces: "
