@@ -106,23 +106,35 @@ median() {
 # go in HF_OPTS (array).  A command that fails is reported and gets n/a.
 declare -A MEDIAN
 HF_OPTS=()
+hf_one() { # JSON NAME=CMD...
+	local json=$1 args=() spec
+	shift
+	for spec in "$@"; do args+=(-n "${spec%%=*}" "${spec#*=}"); done
+	hyperfine -N -w "$BENCH_WARMUP" -r "$BENCH_RUNS" --style basic \
+		--export-json "$json" "${HF_OPTS[@]}" "${args[@]}" >"$T/hf.out" 2>&1
+}
 hf() {
-	local args=() names=() spec name cmd json=$T/hf.json i
-	for spec in "$@"; do
-		name=${spec%%=*}
-		cmd=${spec#*=}
-		names+=("$name")
-		args+=(-n "$name" "$cmd")
-	done
-	if ! hyperfine -N -w "$BENCH_WARMUP" -r "$BENCH_RUNS" --style basic \
-		--export-json "$json" "${HF_OPTS[@]}" "${args[@]}" >"$T/hf.out" 2>&1; then
-		sed 's/^/    /' "$T/hf.out" | tail -n 15 >&2
-		for name in "${names[@]}"; do MEDIAN[$name]=n/a; done
-		return 1
+	local spec i rc=0
+	if hf_one "$T/hf.json" "$@"; then
+		for i in $(seq 0 $(($# - 1))); do
+			spec=${*:$((i + 1)):1}
+			MEDIAN[${spec%%=*}]=$(jq -r ".results[$i].median" "$T/hf.json")
+		done
+		return 0
 	fi
-	for i in "${!names[@]}"; do
-		MEDIAN[${names[$i]}]=$(jq -r ".results[$i].median" "$json")
+	# One failed: time each alone, so the others still get figures.
+	for spec in "$@"; do
+		if hf_one "$T/hf.json" "$spec"; then
+			MEDIAN[${spec%%=*}]=$(jq -r ".results[0].median" "$T/hf.json")
+		else
+			MEDIAN[${spec%%=*}]=n/a
+			say "  FAILED: ${spec%%=*}: ${spec#*=}"
+			grep -v '^ *$' "$T/hf.out" | tail -n 3 | sed 's/^/    /'
+			md "- ${spec%%=*} failed: \`$(grep -i error "$T/hf.out" | tail -n 1 | cut -c1-160)\`"
+			rc=1
+		fi
 	done
+	return $rc
 }
 
 # bench_loop N CMD... : time CMD N times from this shell (after 2 warm-up
@@ -165,7 +177,7 @@ table() {
 
 # ---------------------------------------------------------------- fixtures
 
-# make_bundle DIR [ARG...] : busybox rootfs + `envrun spec` config running
+# make_bundle DIR [ARG...] : (ARGs without spaces) busybox rootfs + `envrun spec` config running
 # ARGs (default /bin/true), no terminal.  The config is the default one
 # otherwise: every runtime gets the same file.
 make_bundle() {
@@ -175,8 +187,9 @@ make_bundle() {
 	mkdir -p "$dir"
 	"$TOP_SRC/tests/make-busybox-rootfs.sh" "$dir/rootfs" >/dev/null
 	(cd "$dir" && "$ENVRUN" spec)
-	jq --args '.process.terminal = false | .process.args = $ARGS.positional' \
-		"$@" <"$dir/config.json" >"$dir/config.json.new"
+	# (not --args: jq would take an argument like -c as its own option)
+	jq --arg c "$*" '.process.terminal = false | .process.args = ($c | split(" "))' \
+		<"$dir/config.json" >"$dir/config.json.new"
 	mv "$dir/config.json.new" "$dir/config.json"
 }
 
@@ -270,4 +283,43 @@ maybe_clean_root() {
 	trap - EXIT
 	bench_cleanup
 	exit $rc
+}
+
+# ---------------------------------------------------------------- Debian env
+
+# debian_env: a store holding `deb`, a debootstrap bookworm with
+# python3-pip, made once (about 40 s from tests/make-debian-env.sh's package
+# cache) and kept in $BENCH_CACHE/debian-store (default BENCH_CACHE:
+# /var/tmp/envrun-bench-cache, outside the source tree, which `make dist`
+# copies);
+# benches only read it or run --ephemeral in it.  Sets DEB_STORE and
+# DEB_LAYER (the directory of its single layer: the same files, for chroot).
+# Returns 1 with DEB_WHY set when it cannot be had.
+debian_env() {
+	local cache=${BENCH_CACHE:-/var/tmp/envrun-bench-cache}/debian-store deb_cache
+	DEB_STORE=$cache
+	if ! "$ENVRUN" env --store "$DEB_STORE" show deb >/dev/null 2>&1; then
+		if ! deb_cache=$("$TOP_SRC/tests/make-debian-env.sh" 2>"$T/deb.err"); then
+			DEB_WHY="no Debian package cache: $(tail -n 1 "$T/deb.err")"
+			return 1
+		fi
+		say "  (making the Debian + python3-pip environment once, ~1 min: $DEB_STORE)"
+		rm -rf --one-file-system "$DEB_STORE"
+		if ! ENVRUN_DEBOOTSTRAP_CACHE=$deb_cache "$ENVRUN" env --store "$DEB_STORE" \
+			create deb --bootstrap --include python3-pip >"$T/deb.log" 2>&1; then
+			DEB_WHY="env create --bootstrap failed: $(tail -n 1 "$T/deb.log")"
+			tail -n 20 "$T/deb.log" | sed "s/^/    /" >&2
+			# A failed debootstrap may leave its /proc mounted in the store.
+			findmnt -rn -o TARGET | grep "^$DEB_STORE/" | sort -r | xargs -r umount -l
+			rm -rf --one-file-system "$DEB_STORE"
+			return 1
+		fi
+	fi
+	DEB_LAYER=$("$ENVRUN" env --store "$DEB_STORE" show deb --json |
+		jq -r '.layers[0] | sub("^sha256:"; "")')
+	DEB_LAYER=$DEB_STORE/layers/$DEB_LAYER
+	[ -x "$DEB_LAYER/usr/bin/python3" ] || {
+		DEB_WHY="the cached environment has no python3 at $DEB_LAYER"
+		return 1
+	}
 }
