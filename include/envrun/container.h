@@ -31,6 +31,8 @@ struct envrun_run_options
   bool stateless;             /* env run: no state dir, not listable */
   bool cgroup_if_needed;      /* env run: join a cgroup only when the config
                                  sets a limit */
+  const char *seccomp_cache;  /* directory caching compiled seccomp filters
+                                 (root-owned, 0700), or NULL */
 };
 
 /* Validate a container id: [A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}, no "..".  */

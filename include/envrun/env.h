@@ -194,6 +194,7 @@ struct envrun_env_run_options
   const char *cwd; /* caller's working directory (NULL: getcwd) */
   const char *term; /* caller's TERM */
   bool wait;
+  const char *seccomp_cache; /* compiled-filter cache dir, or NULL */
 };
 
 /* Build the OCI config.json text for a run of `meta` with rootfs `rootfs`

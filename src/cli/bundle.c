@@ -103,6 +103,7 @@ bundle_parse_args (struct cli_global *g, int argc, char **argv, bool is_run,
 
   memset (b, 0, sizeof *b);
   b->opts.state_root = g->root;
+  b->opts.seccomp_cache = cli_seccomp_cache (g);
   while ((c = getopt_long (argc, argv, "b:d", opts, NULL)) != -1)
     switch (c)
       {

@@ -169,3 +169,15 @@ cli_read_file (const char *path, size_t max, char **out, size_t *len,
   *len = n;
   return 0;
 }
+
+const char *
+cli_seccomp_cache (const struct cli_global *g)
+{
+  static char path[4096];
+
+  /* The cache lives in the state root, which is ours and 0700.  */
+  if (mkdir (g->root, 0700) < 0 && errno != EEXIST)
+    return NULL;
+  snprintf (path, sizeof path, "%s/.seccomp-cache", g->root);
+  return path;
+}

@@ -34,6 +34,10 @@ void cli_warnf (struct cli_global *g, const char *fmt, ...)
 void cli_debugf (struct cli_global *g, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+/* <root>/.seccomp-cache: compiled seccomp filters, shared by both faces.
+   Static storage.  */
+const char *cli_seccomp_cache (const struct cli_global *g);
+
 /* Read a whole file ("-" for stdin) with a size cap; sets err naming the
    file.  */
 int cli_read_file (const char *path, size_t max, char **out, size_t *len,

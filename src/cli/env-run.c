@@ -257,6 +257,7 @@ env_cli_run (struct cli_global *g, int argc, char **argv)
 
   o.tty = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   o.term = getenv ("TERM");
+  o.seccomp_cache = cli_seccomp_cache (g);
   o.cwd = getcwd (cwd, sizeof cwd);
   optind = 0;
   while ((c = getopt_long (argc, argv, "+w:e:u:t", run_opts, NULL)) != -1)

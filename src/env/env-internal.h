@@ -34,6 +34,8 @@ int env_tmp_new (struct envrun_store *s, const char *kind, struct env_tmp *t,
                  envrun_error_t *err);
 /* Remove the entry (best effort) and release the lock.  */
 void env_tmp_drop (struct env_tmp *t);
+/* The same in a detached process, so the caller need not wait.  */
+void env_tmp_drop_async (struct env_tmp *t);
 /* Remove entries of tmp/ whose owners died.  */
 void env_tmp_clean_stale (struct envrun_store *s);
 

@@ -23,9 +23,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* Docker's default set without CAP_MKNOD: with no new device nodes and the
+   rootfs and binds mounted nodev, env run needs no device cgroup, so a run
+   without limits joins no cgroup at all (SPEC: do no work the command did
+   not ask for).  */
 static const char *const default_caps[]
     = { "CAP_CHOWN",        "CAP_DAC_OVERRIDE", "CAP_FSETID",
-        "CAP_FOWNER",       "CAP_MKNOD",        "CAP_NET_RAW",
+        "CAP_FOWNER",       "CAP_NET_RAW",
         "CAP_SETGID",       "CAP_SETUID",       "CAP_SETFCAP",
         "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
         "CAP_KILL",         "CAP_AUDIT_WRITE",  NULL };
@@ -80,7 +84,7 @@ shm_size (const struct envrun_env_run_options *o)
 static void
 gen_bind (struct json_gen *g, const char *src, const char *dst, bool ro)
 {
-  const char *rw[] = { "rbind", "rprivate", NULL };
+  const char *rw[] = { "rbind", "rprivate", "nodev", NULL };
   const char *rdonly[] = { "rbind", "rprivate", "ro", "nosuid", "nodev",
                            NULL };
   gen_mount (g, dst, "bind", src, ro ? rdonly : rw);
@@ -262,6 +266,9 @@ static void
 gen_resources (struct json_gen *g, const struct envrun_env_run_options *o,
                const struct stat *devs)
 {
+  /* Device rules only come with a cgroup made for a limit anyway.  */
+  if (!o->has_memory && !(o->cpus > 0) && !(o->pids > 0))
+    return;
   json_gen_key (g, "resources");
   json_gen_object_open (g);
   json_gen_key (g, "devices");

@@ -192,7 +192,7 @@ run_dirs_free (struct run_dirs *d)
   for (size_t i = 0; i < d->n_parents; i++)
     free (d->parents[i].path);
   free (d->parents);
-  env_tmp_drop (&d->t);
+  env_tmp_drop_async (&d->t);
   free (d->root);
   free (d->upper);
   free (d->work);
@@ -266,6 +266,7 @@ run_container (const struct envrun_env_meta *m,
   ro.bundle = d->t.path;
   ro.config_text = text;
   ro.config_len = strlen (text);
+  ro.seccomp_cache = o->seccomp_cache;
   ret = envrun_container_run (&ro, cfg, status, err);
   envrun_config_free (cfg);
   return ret;

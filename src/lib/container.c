@@ -168,7 +168,9 @@ setup_prepare (struct setup *s, const struct envrun_run_options *opts,
                   || hooks_present (cfg, ENVRUN_HOOK_CREATE_CONTAINER)
                   || hooks_present (cfg, ENVRUN_HOOK_START_CONTAINER);
   if (cfg->linux_ && cfg->linux_->seccomp
-      && seccomp_program_build (cfg->linux_->seccomp, &s->seccomp, err) < 0)
+      && seccomp_program_build_cached (cfg->linux_->seccomp,
+                                       opts->seccomp_cache, &s->seccomp, err)
+             < 0)
     return envrun_error_prefix (err, "config.json");
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
     return envrun_error_set (err, errno, "socketpair");

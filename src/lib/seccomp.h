@@ -35,6 +35,14 @@ int seccomp_program_build (const struct envrun_seccomp *s,
 int seccomp_program_install (const struct seccomp_program *p, int *listener_fd,
                              envrun_error_t *err);
 
+/* The same through a cache of compiled filters in `cache_dir` (created
+   0700; NULL: no cache), keyed by a hash of the profile, the libseccomp
+   version and the kernel release.  */
+int seccomp_program_build_cached (const struct envrun_seccomp *s,
+                                  const char *cache_dir,
+                                  struct seccomp_program **out,
+                                  envrun_error_t *err);
+
 bool seccomp_program_needs_listener (const struct seccomp_program *p);
 
 /* Number of BPF instructions (for tests and debugging).  */
