@@ -42,8 +42,8 @@ int cgroup_detect_mode (enum cgroup_mode *out, envrun_error_t *err);
 int cgroup_create (const struct envrun_config *cfg, const char *id,
                    struct cgroup_handle **out, envrun_error_t *err);
 
-/* O_DIRECTORY fd of the v2 leaf for clone3 (CLONE_INTO_CGROUP), or -1 on
-   v1 and hybrid hosts.  Owned by the handle.  */
+/* O_DIRECTORY fd of the v2 leaf for clone3 (CLONE_INTO_CGROUP), on
+   unified and hybrid hosts; -1 on legacy ones.  Owned by the handle.  */
 int cgroup_clone_fd (const struct cgroup_handle *h);
 /* Tell the handle the child was created with CLONE_INTO_CGROUP on
    cgroup_clone_fd(), so cgroup_enter() need not write it again.  */
