@@ -244,7 +244,7 @@ ctr_pid() {
 
 @test "podman rm -f removes a running container and leaves no cgroup" {
 	start_ctr rm1
-	id=$(pm inspect --format '{{.Id}}' rm1)
+
 	pid=$(ctr_pid rm1)
 	cg=$(cgroup_path_of "$pid" memory)
 	[ -n "$cg" ]
@@ -255,7 +255,6 @@ ctr_pid() {
 	[ -z "$output" ]
 	[ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
 	[ ! -d "/sys/fs/cgroup/memory$cg" ]
-	[[ "$cg" == *"$id"* ]] || true
 }
 
 @test "podman run --memory is enforced: the cgroup limit is set and an allocation beyond it is OOM-killed" {
@@ -276,15 +275,16 @@ ctr_pid() {
 	pid=$(ctr_pid pid1)
 	cg=$(cgroup_path_of "$pid" pids)
 	[ "$(cat "/sys/fs/cgroup/pids$cg/pids.max")" = 10 ]
-	podman run --rm --pids-limit 10 "$IMAGE" sh -c '
-		n=0
-		for i in $(seq 30); do
-			sleep 100 & 2>/dev/null && n=$((n + 1)) || break
-		done
-		echo "started $n"'
-	[[ "$output" == *"started"* ]] || [[ "$stderr" == *"can't fork"* ]] || [[ "$stderr" == *"Resource temporarily unavailable"* ]]
-	n=$(sed -n 's/^started //p' <<<"$output")
-	[ -z "$n" ] || [ "$n" -lt 10 ]
+	# Thirty background sleeps: with ten tasks allowed, a fork fails
+	# (busybox sh then gives up); with a hundred, all thirty run.
+	script='n=0; for i in $(seq 30); do sleep 100 & n=$((n + 1)); done; echo "running $n"'
+	podman run --rm --pids-limit 10 "$IMAGE" sh -c "$script"
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"can't fork"* ]]
+	[[ "$output" != "running 30" ]]
+	podman run --rm --pids-limit 100 "$IMAGE" sh -c "$script"
+	[ "$status" -eq 0 ]
+	[ "$output" = "running 30" ]
 }
 
 @test "podman run --user: uid, gid and supplementary groups from the image's /etc/passwd and /etc/group" {
