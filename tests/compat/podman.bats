@@ -244,7 +244,6 @@ ctr_pid() {
 
 @test "podman rm -f removes a running container and leaves no cgroup" {
 	start_ctr rm1
-
 	pid=$(ctr_pid rm1)
 	cg=$(cgroup_path_of "$pid" memory)
 	[ -n "$cg" ]
