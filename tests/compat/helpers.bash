@@ -94,3 +94,65 @@ cgroup_path_of() {
 	awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++)
 		if (a[i] == c) { print $3; exit } }' "/proc/$1/cgroup"
 }
+
+# ---------------------------------------------------------------------------
+# OCI image archives
+
+# oci_arch — this machine's architecture in OCI's spelling.
+oci_arch() {
+	case $(uname -m) in
+	x86_64) echo amd64 ;;
+	aarch64) echo arm64 ;;
+	armv7l) echo arm ;;
+	i?86) echo 386 ;;
+	*) uname -m ;;
+	esac
+}
+
+# blob_put DIR FILE — move FILE into DIR/blobs/sha256 under its digest;
+# prints "sha256:HEX SIZE".
+blob_put() {
+	local dir=$1 f=$2 hex size
+	hex=$(sha256sum "$f" | cut -d' ' -f1)
+	size=$(stat -c %s "$f")
+	mv "$f" "$dir/blobs/sha256/$hex"
+	echo "sha256:$hex $size"
+}
+
+# make_oci_archive OUT NAME — an OCI image layout tarball holding the
+# busybox test rootfs as one uncompressed layer, its index annotated with
+# io.containerd.image.name=NAME (`ctr image import` names an image only
+# from that annotation) and org.opencontainers.image.ref.name.
+make_oci_archive() {
+	local out=$1 name=$2 d layer cfg man ld ls cd cs md ms
+	d=$(mktemp -d "${TMPDIR:-/tmp}/envrun-oci.XXXXXX") || return 1
+	mkdir -p "$d/blobs/sha256"
+	make_busybox_tar "$d/layer.tar" || { rm -rf "$d"; return 1; }
+	read -r ld ls < <(blob_put "$d" "$d/layer.tar")
+	jq -n --arg arch "$(oci_arch)" --arg diff "$ld" '{
+		architecture: $arch, os: "linux",
+		config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+			Cmd: ["sh"], WorkingDir: "/" },
+		rootfs: { type: "layers", diff_ids: [$diff] } }' >"$d/config.json"
+	read -r cd cs < <(blob_put "$d" "$d/config.json")
+	jq -n --arg cd "$cd" --argjson cs "$cs" --arg ld "$ld" --argjson ls "$ls" '{
+		schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.manifest.v1+json",
+		config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: $cd, size: $cs },
+		layers: [ { mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $ld, size: $ls } ] }' \
+		>"$d/manifest.json"
+	read -r md ms < <(blob_put "$d" "$d/manifest.json")
+	jq -n --arg md "$md" --argjson ms "$ms" --arg name "$name" --arg arch "$(oci_arch)" '{
+		schemaVersion: 2,
+		manifests: [ { mediaType: "application/vnd.oci.image.manifest.v1+json",
+			digest: $md, size: $ms,
+			platform: { architecture: $arch, os: "linux" },
+			annotations: { "io.containerd.image.name": $name,
+				"org.opencontainers.image.ref.name": ($name | sub(".*:"; "")) } } ] }' \
+		>"$d/index.json"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+	tar -C "$d" -cf "$out" oci-layout index.json blobs
+	local rc=$?
+	rm -rf "$d"
+	return $rc
+}
