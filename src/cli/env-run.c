@@ -5,6 +5,7 @@
 #include "config-host.h"
 
 #include "env-cli.h"
+#include "seal.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -255,6 +256,8 @@ env_cli_run (struct cli_global *g, int argc, char **argv)
   char cwd[4096];
   int c, ret, status = 0;
 
+  if (cli_seal_binary (g, argv) != 0)
+    return 1;
   o.tty = isatty (STDIN_FILENO) && isatty (STDOUT_FILENO);
   o.term = getenv ("TERM");
   o.seccomp_cache = cli_seccomp_cache (g);

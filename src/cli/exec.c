@@ -6,6 +6,7 @@
 #include "config-host.h"
 
 #include "cli.h"
+#include "seal.h"
 
 #include <envrun/container.h>
 
@@ -233,6 +234,8 @@ CLI_VERB (exec)
   envrun_error_t err = NULL;
   int status = 0, ret;
 
+  if (cli_seal_binary (g, argv) != 0)
+    return 1;
   ret = parse_flags (g, argc, argv, &o, &f);
   if (ret == 0 && envrun_validate_id (o.id, &err) < 0)
     ret = cli_fail (g, &err);

@@ -3,13 +3,18 @@
 #include "config-host.h"
 
 #include "bundle.h"
+#include "seal.h"
 
 CLI_VERB (run)
 {
   struct bundle_args b;
   envrun_error_t err = NULL;
   int status = 0;
-  int ret = bundle_parse_args (g, argc, argv, true, &b);
+  int ret;
+
+  if (cli_seal_binary (g, argv) != 0)
+    return 1;
+  ret = bundle_parse_args (g, argc, argv, true, &b);
 
   if (ret == 0)
     {

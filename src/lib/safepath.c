@@ -53,6 +53,8 @@ walk_in_root (int rootfd, const char *path, int flags)
   int links = 0;
   cleanup_close int cur = openat (rootfd, ".", O_PATH | O_CLOEXEC);
 
+  if (path[0] == '\0')
+    return errno = ENOENT, -1; /* as openat2 says */
   if (cur < 0 || strlen (path) >= PATH_MAX)
     return cur < 0 ? -1 : (errno = ENAMETOOLONG, -1);
   strcpy (buf, path);
@@ -96,8 +98,11 @@ walk_in_root (int rootfd, const char *path, int flags)
           if ((size_t) n + strlen (p) + 2 >= sizeof buf)
             return errno = ENAMETOOLONG, -1;
           char tail[PATH_MAX * 2];
-          snprintf (tail, sizeof tail, "%s/%s", target, p);
-          strcpy (buf, tail);
+          size_t tl = (size_t) n, pl = strlen (p);
+          memcpy (tail, target, tl);
+          tail[tl] = '/';
+          memcpy (tail + tl + 1, p, pl + 1);
+          memcpy (buf, tail, tl + pl + 2);
           p = buf;
           if (buf[0] == '/')
             {
