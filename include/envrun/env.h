@@ -177,7 +177,8 @@ struct envrun_env_run_options
   const char *workdir;
   char **env; /* -e / --env-file, in order, "K=V" */
   size_t n_env;
-  const char *user;     /* "uid[:gid]" */
+  const char *user;     /* (name|uid)[:(group|gid)], names looked up in the
+                           environment's /etc/passwd and /etc/group */
   const char *hostname;
   bool has_memory;
   int64_t memory; /* bytes */
@@ -185,9 +186,18 @@ struct envrun_env_run_options
   int64_t pids;   /* 0: no limit */
   bool has_shm_size;
   uint64_t shm_size;
-  char **devices; /* host paths or CDI names */
+  char **devices; /* host paths or CDI names ("vendor.com/class=name") */
   size_t n_devices;
-  const char *gpus; /* "all" or "0,1" */
+  const char *gpus; /* "all", "0,1", "GPU-<uuid>", "none", "void": the CDI
+                       devices nvidia.com/gpu=… */
+  bool gpus_from_env; /* gpus came from NVIDIA_VISIBLE_DEVICES (messages) */
+  const char *cdi_dirs; /* ':'-separated CDI spec directories; NULL:
+                           $ENVRUN_CDI_DIRS (secure_getenv), else
+                           /etc/cdi:/var/run/cdi */
+  const char *user_root; /* where user names are looked up when the rootfs
+                            given to envrun_env_build_config is not a
+                            directory here (export's "rootfs"); NULL: the
+                            rootfs */
   bool read_only;
   bool tty;
   bool no_cwd;
@@ -197,8 +207,26 @@ struct envrun_env_run_options
   const char *seccomp_cache; /* compiled-filter cache dir, or NULL */
 };
 
+/* A user of an environment: --user (name|uid)[:(group|gid)] resolved
+   against the environment's /etc/passwd and /etc/group, read through
+   rootfd without ever leaving it (symlinks resolve inside the rootfs).
+   A numeric uid not in /etc/passwd keeps gid = uid unless a group is
+   given.  groups: the supplementary groups /etc/group lists the user in.  */
+struct envrun_env_user
+{
+  uint32_t uid, gid;
+  uint32_t *groups;
+  size_t n_groups;
+  char *home; /* from /etc/passwd, or NULL */
+};
+int envrun_env_resolve_user (int rootfd, const char *spec,
+                             struct envrun_env_user *out, envrun_error_t *err);
+void envrun_env_user_free (struct envrun_env_user *u);
+
 /* Build the OCI config.json text for a run of `meta` with rootfs `rootfs`
-   (no I/O except reading /proc/meminfo and the cgroup limit).  */
+   (I/O: sysinfo, stat of devices, the CDI spec directories when a CDI
+   device is asked for, the rootfs's /etc/passwd and /etc/group for
+   --user).  */
 int envrun_env_build_config (const struct envrun_env_meta *meta,
                              const struct envrun_env_run_options *o,
                              const char *rootfs, char **out,

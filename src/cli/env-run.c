@@ -219,9 +219,7 @@ parse_one (struct cli_global *g, int c, struct envrun_env_run_options *o)
         n[o->n_devices] = NULL;
         return 0;
       }
-    case O_GPUS:
-      return cli_failf (g, "env run: --gpus: CDI devices are not supported "
-                        "yet; pass the device nodes with --device");
+    case O_GPUS: o->gpus = optarg; return 0;
     case O_READ_ONLY: o->read_only = true; return 0;
     case 't': o->tty = true; return 0;
     case O_NO_CWD: o->no_cwd = true; return 0;
@@ -275,6 +273,9 @@ env_cli_run (struct cli_global *g, int argc, char **argv)
       cli_failf (g, "env run: usage: env run [OPTIONS] NAME [--] CMD [ARG...]");
       return 125;
     }
+  /* Slurm and Kubernetes device plugins hand out GPUs this way.  */
+  if (o.gpus == NULL && (o.gpus = getenv ("NVIDIA_VISIBLE_DEVICES")))
+    o.gpus_from_env = true;
   o.args = argv + optind + 1;
   if (o.args[0] && strcmp (o.args[0], "--") == 0)
     o.args++;
