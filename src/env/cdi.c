@@ -37,6 +37,7 @@ struct walk
 {
   const struct json_doc *doc;
   envrun_error_t *err;
+  bool yaml; /* the tree came from YAML */
 };
 
 /* A path too long for the buffer ends in "..." rather than misleading.  */
@@ -59,12 +60,12 @@ index_path (char *buf, const char *base, size_t i)
   mark_truncated (buf, snprintf (buf, CDI_PATH_MAX, "%s[%zu]", base, i));
 }
 
-/* A string field; YAML writes `name: 0` for the string "0", so a number is
-   taken as its text.  */
+/* A string field; YAML writes `name: 0` for the string "0", so there a
+   number is taken as its text.  */
 static int
 get_string (struct walk *w, json_node *n, const char *path, char **out)
 {
-  const char *s = json_number_text (n);
+  const char *s = w->yaml ? json_number_text (n) : NULL;
 
   if (s == NULL && json_get_string (w->doc, n, path, &s, w->err) < 0)
     return -1;
@@ -654,7 +655,7 @@ cdi_spec_parse (const char *text, size_t len, const char *file, bool yaml,
   struct json_doc *doc = NULL;
   struct cdi_spec *s;
   size_t json_len = 0;
-  struct walk w = { NULL, err };
+  struct walk w = { NULL, err, yaml };
 
   if (len > CDI_SPEC_MAX)
     return envrun_error_set (err, EFBIG, "%s: larger than %u bytes", file,
@@ -976,10 +977,10 @@ resolve_one (const struct cdi_registry *r, struct resolution *res,
   if (name)
     *name++ = '\0';
   if (name == NULL || !valid_kind (kind) || !valid_device_name (name))
-    return envrun_error_set (err, EINVAL, "%s: expected a CDI device name "
+    return envrun_error_set (err, 0, "%s: expected a CDI device name "
                              "vendor.com/class=name", qualified);
   if (!kind_known (r, kind))
-    return envrun_error_set (err, ENOENT, "%s: no CDI spec for %s in %s",
+    return envrun_error_set (err, 0, "%s: no CDI spec for %s in %s",
                              qualified, kind, *r->dirs ? r->dirs : "(none)");
   found = find_device (r, kind, name, &s, &d, err);
   if (found < 0)
@@ -988,7 +989,7 @@ resolve_one (const struct cdi_registry *r, struct resolution *res,
     return use_device (res, s, d, err);
   if (strcmp (name, "all") == 0)
     return use_all (r, res, kind, err);
-  return envrun_error_set (err, ENOENT, "%s: no device %s in the CDI specs "
+  return envrun_error_set (err, 0, "%s: no device %s in the CDI specs "
                            "for %s in %s", qualified, name, kind, r->dirs);
 }
 
@@ -1036,7 +1037,7 @@ gpu_names (const char *gpus, char ***names, size_t *n, envrun_error_t *err)
     {
       char buf[300];
       if (!valid_device_name (g) || strlen (g) > 255)
-        return envrun_error_set (err, EINVAL, "--gpus %s: `%s` is not a GPU "
+        return envrun_error_set (err, 0, "--gpus %s: `%s` is not a GPU "
                                  "index or UUID", gpus, g);
       snprintf (buf, sizeof buf, "nvidia.com/gpu=%s", g);
       if (env_strv_push (names, n, buf) < 0)

@@ -165,7 +165,7 @@ resolve_group (int rootfd, const char *spec, const char *group,
   if (group && parse_id (group, &gid))
     group = NULL;
   else if (group && db == NULL)
-    return envrun_error_set (err, ENOENT, "--user %s: the environment has "
+    return envrun_error_set (err, 0, "--user %s: the environment has "
                              "no /etc/group", spec);
   if (user)
     {
@@ -174,7 +174,7 @@ resolve_group (int rootfd, const char *spec, const char *group,
         return envrun_error_set (err, ENOMEM, "--user");
     }
   if (scan_groups (db, group, &gid, user, u) < 0)
-    return envrun_error_set (err, ENOENT, "--user %s: no group %s in the "
+    return envrun_error_set (err, 0, "--user %s: no group %s in the "
                              "environment's /etc/group", spec, group);
   u->gid = gid;
   return 0;
@@ -199,7 +199,7 @@ envrun_env_resolve_user (int rootfd, const char *spec,
     *group++ = '\0';
   if (copy[0] == '\0' || (group && group[0] == '\0') || strchr (copy, '\n')
       || (group && strchr (group, '\n')))
-    return envrun_error_set (err, EINVAL, "--user `%s`: expected "
+    return envrun_error_set (err, 0, "--user `%s`: expected "
                              "(name|uid)[:(group|gid)]", spec);
   numeric = parse_id (copy, &uid);
   if (read_db (rootfd, "/etc/passwd", &db, err) < 0)
@@ -207,7 +207,7 @@ envrun_env_resolve_user (int rootfd, const char *spec,
   u.uid = uid;
   u.gid = uid;
   if (!find_passwd (db, numeric ? NULL : copy, uid, &u, &name) && !numeric)
-    return envrun_error_set (err, ENOENT, "--user %s: no user %s in the "
+    return envrun_error_set (err, 0, "--user %s: no user %s in the "
                              "environment's /etc/passwd", spec, copy);
   if (resolve_group (rootfd, spec, group, name, &u, err) < 0)
     {
