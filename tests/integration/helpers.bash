@@ -87,12 +87,22 @@ requires_cmd() {
 # ---------------------------------------------------------------------------
 # Running the runtime
 
+# Every runtime command runs under `timeout`: not an assertion on time, only
+# a bound so that a runtime that hangs fails its test instead of the whole
+# suite.  bats' own descriptors (3 and up) are closed for the runtime, so a
+# container that keeps them cannot stall bats (the leak itself is tested
+# with descriptors of the test's own in process.bats).
+ENVRUN_CMD_TIMEOUT=${ENVRUN_CMD_TIMEOUT:-120}
+envrun_exec() {
+	timeout -k 5 "$ENVRUN_CMD_TIMEOUT" "$ENVRUN" "$@" 3>&- 4>&-
+}
+
 # envrun ARGS... — run the binary under test with the test's --root, as
 # bats' `run --separate-stderr`: $status, $output/$lines (stdout),
 # $stderr/$stderr_lines.  What it printed goes to the test's log, shown when
 # the test fails.
 envrun() {
-	run --separate-stderr "$ENVRUN" --root "$ENVRUN_ROOT" "$@"
+	run --separate-stderr envrun_exec --root "$ENVRUN_ROOT" "$@"
 	{
 		echo "# envrun $* (status=$status)"
 		[ -z "$output" ] || printf '# stdout: %s\n' "${lines[@]}"
@@ -103,12 +113,15 @@ envrun() {
 # envrun_cmd ARGS... — the same binary, without `run`: for pipes,
 # redirections and background jobs.
 envrun_cmd() {
-	"$ENVRUN" --root "$ENVRUN_ROOT" "$@"
+	envrun_exec --root "$ENVRUN_ROOT" "$@"
 }
 
 # new_id [PREFIX] — an id unique to this test run.
 new_id() {
-	echo "${1:-ct}-${BATS_TEST_NUMBER:-0}-$$-$RANDOM$RANDOM"
+	local id="${1:-ct}-${BATS_TEST_NUMBER:-0}-$$-$RANDOM$RANDOM"
+	# Remembered so that teardown can find what a broken runtime left.
+	[ -z "${TEST_TMPDIR:-}" ] || echo "$id" >>"$TEST_TMPDIR/ids"
+	echo "$id"
 }
 
 # ---------------------------------------------------------------------------
@@ -199,7 +212,7 @@ set_cgroups_path() {
 create_ctr() {
 	local id=$1 bundle=${2:-$BUNDLE}
 	shift $(($# < 2 ? $# : 2))
-	if ! "$ENVRUN" --root "$ENVRUN_ROOT" create --bundle "$bundle" "$@" "$id" \
+	if ! envrun_exec --root "$ENVRUN_ROOT" create --bundle "$bundle" "$@" "$id" \
 		</dev/null >"$TEST_TMPDIR/$id.out" 2>"$TEST_TMPDIR/$id.err"; then
 		echo "# create $id failed:" >&2
 		sed 's/^/# /' "$TEST_TMPDIR/$id.err" >&2
@@ -212,7 +225,7 @@ create_ctr() {
 run_detached() {
 	local id=$1 bundle=${2:-$BUNDLE}
 	shift $(($# < 2 ? $# : 2))
-	if ! "$ENVRUN" --root "$ENVRUN_ROOT" run -d --bundle "$bundle" "$@" "$id" \
+	if ! envrun_exec --root "$ENVRUN_ROOT" run -d --bundle "$bundle" "$@" "$id" \
 		</dev/null >"$TEST_TMPDIR/$id.out" 2>"$TEST_TMPDIR/$id.err"; then
 		echo "# run -d $id failed:" >&2
 		sed 's/^/# /' "$TEST_TMPDIR/$id.err" >&2
@@ -345,11 +358,11 @@ teardown_bundle() {
 	[ -n "${TEST_TMPDIR:-}" ] || return 0
 	if [ -d "$ENVRUN_ROOT" ]; then
 		ids=$({
-			"$ENVRUN" --root "$ENVRUN_ROOT" list -q 2>/dev/null
+			ENVRUN_CMD_TIMEOUT=30 envrun_exec --root "$ENVRUN_ROOT" list -q 2>/dev/null
 			state_entries
 		} | sort -u)
 		for id in $ids; do
-			"$ENVRUN" --root "$ENVRUN_ROOT" delete --force "$id" \
+			ENVRUN_CMD_TIMEOUT=30 envrun_exec --root "$ENVRUN_ROOT" delete --force "$id" \
 				</dev/null >/dev/null 2>&1 || true
 		done
 	fi
@@ -369,6 +382,21 @@ teardown_bundle() {
 			fi
 			rmdir "$cg" 2>/dev/null || true
 		done
+	fi
+	# Cgroups a broken runtime left at its default place, named after one
+	# of this test's unique ids (never anything else).
+	if [ -s "$TEST_TMPDIR/ids" ]; then
+		while read -r mp; do
+			for id in $(sort -u "$TEST_TMPDIR/ids"); do
+				find "$mp" -maxdepth 3 -type d -name "$id" 2>/dev/null
+			done
+		done < <(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts) |
+			sort -r | while read -r cg; do
+				for pid in $(cat "$cg/cgroup.procs" 2>/dev/null); do
+					kill -9 "$pid" 2>/dev/null || true
+				done
+				rmdir "$cg" 2>/dev/null || true
+			done
 	fi
 	# --one-file-system: never descend into a mount a broken runtime might
 	# have left (a bind of a host directory must not be emptied).

@@ -78,7 +78,7 @@ marking_sleeper() {
 @test "the bundle path in state is absolute even when given relative" {
 	set_args sleep 1000
 	id=$(new_id)
-	(cd "$TEST_TMPDIR" && "$ENVRUN" --root "$ENVRUN_ROOT" create --bundle bundle "$id" \
+	(cd "$TEST_TMPDIR" && envrun_exec --root "$ENVRUN_ROOT" create --bundle bundle "$id" \
 		</dev/null >/dev/null 2>"$TEST_TMPDIR/err") || { cat "$TEST_TMPDIR/err"; false; }
 	envrun state "$id"
 	echo "$output" | jq -e --arg b "$BUNDLE" '.bundle == $b'
@@ -87,7 +87,7 @@ marking_sleeper() {
 @test "create uses the current directory as the bundle by default" {
 	set_args sleep 1000
 	id=$(new_id)
-	(cd "$BUNDLE" && "$ENVRUN" --root "$ENVRUN_ROOT" create "$id" \
+	(cd "$BUNDLE" && envrun_exec --root "$ENVRUN_ROOT" create "$id" \
 		</dev/null >/dev/null 2>"$TEST_TMPDIR/err") || { cat "$TEST_TMPDIR/err"; false; }
 	envrun state "$id"
 	echo "$output" | jq -e --arg b "$BUNDLE" '.bundle == $b and .status == "created"'
@@ -314,7 +314,7 @@ delete_force_in() {
 @test "--pid-file with a relative path is relative to the caller's directory" {
 	set_args sleep 1000
 	id=$(new_id)
-	(cd "$TEST_TMPDIR" && "$ENVRUN" --root "$ENVRUN_ROOT" create --bundle "$BUNDLE" \
+	(cd "$TEST_TMPDIR" && envrun_exec --root "$ENVRUN_ROOT" create --bundle "$BUNDLE" \
 		--pid-file rel.pid "$id" </dev/null >/dev/null 2>&1)
 	[ "$(tr -d '\n' <"$TEST_TMPDIR/rel.pid")" = "$(container_pid "$id")" ]
 }

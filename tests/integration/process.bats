@@ -37,7 +37,7 @@ status_field() {
 	set_args sleep 1000
 	id=$(new_id)
 	"$ENVRUN" --root "$ENVRUN_ROOT" run --bundle "$BUNDLE" "$id" \
-		</dev/null >"$TEST_TMPDIR/out" 2>&1 &
+		</dev/null >"$TEST_TMPDIR/out" 2>&1 3>&- 4>&- &
 	runner=$!
 	wait_for_status "$id" running
 	envrun kill "$id" KILL
@@ -52,7 +52,7 @@ status_field() {
 	set_args sh -c 'trap "echo got-TERM; exit 3" TERM; echo ready > /ready; while :; do sleep 0.1; done'
 	id=$(new_id)
 	"$ENVRUN" --root "$ENVRUN_ROOT" run --bundle "$BUNDLE" "$id" \
-		</dev/null >"$TEST_TMPDIR/out" 2>&1 &
+		</dev/null >"$TEST_TMPDIR/out" 2>&1 3>&- 4>&- &
 	runner=$!
 	wait_for_file "$ROOTFS/ready"
 	kill -TERM "$runner"
