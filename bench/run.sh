@@ -38,6 +38,27 @@ for rt in runc bwrap; do
 	say "  envrun vs $rt: $r× (SPEC target: runc ≥ 6×, bwrap ≥ 1×)"
 done
 
+# ---------------------------------------------------------------- idle
+# The same, each run after 300 ms of idleness (untimed): a cgroup migration
+# then waits for an RCU grace period (cgroup_threadgroup_rwsem's rcu_sync
+# has gone back to the reader fast path), which back-to-back runs never see.
+say "== the same after 300 ms idle before each run (${BENCH_IDLE_RUNS:-15} runs)"
+md "#### the same, each run after 300 ms idle"
+md ""
+saved_runs=$BENCH_RUNS
+BENCH_RUNS=${BENCH_IDLE_RUNS:-15}
+HF_OPTS=(--prepare "sleep 0.3")
+idle_specs=()
+idle_names=()
+for spec in "${specs[@]}"; do
+	idle_specs+=("${spec%%=*} (idle)=${spec#*=}")
+	idle_names+=("${spec%%=*} (idle)")
+done
+hf "${idle_specs[@]}" || true
+HF_OPTS=()
+BENCH_RUNS=$saved_runs
+TABLE_RATIO_HEAD="÷ envrun" table "envrun (idle)" "${idle_names[@]}"
+
 # ---------------------------------------------------------------- split
 # One helper does the untimed preparation of each phase: a container in the
 # state the timed step expects, the previous one gone.
