@@ -8,7 +8,7 @@
 #include "config-host.h"
 
 #include "cdi.h"
-#include "env-internal.h"
+#include "cleanup.h"
 #include "json.h"
 
 #include <ctype.h>
@@ -30,6 +30,22 @@ static const char *const hook_names[]
     = { "prestart",        "createRuntime",  "createContainer",
         "startContainer",  "poststart",      "poststop",
         NULL };
+
+/* Append a copy of s to the NULL-terminated *v (kept here so the parser
+   links alone into the fuzz target).  */
+static int
+strv_push (char ***v, size_t *n, const char *s)
+{
+  char **nv = realloc (*v, (*n + 2) * sizeof *nv);
+
+  if (nv == NULL)
+    return -1;
+  *v = nv;
+  if ((nv[*n] = strdup (s)) == NULL)
+    return -1;
+  nv[++*n] = NULL;
+  return 0;
+}
 
 /* ---- the field walk ---------------------------------------------------- */
 
@@ -483,6 +499,8 @@ parse_spec_tree (struct walk *w, json_node *root, struct cdi_spec *s)
   if (opt_objects (w, root, "", "devices", sizeof *s->devices,
                    (void **) &s->devices, &s->n_devices, parse_device) < 0)
     return -1;
+  if (s->n_devices == 0)
+    return json_error (w->doc, ".devices", w->err, "must not be empty");
   for (size_t i = 0; i < s->n_devices; i++)
     for (size_t j = 0; j < i; j++)
       if (strcmp (s->devices[i].name, s->devices[j].name) == 0)
@@ -804,7 +822,7 @@ load_dir (struct cdi_registry *r, const char *dir, unsigned priority,
     {
       bool yaml;
       if (spec_file_name (de->d_name, &yaml) && n < CDI_MAX_SPECS + 1
-          && env_strv_push (&names, &n, de->d_name) < 0)
+          && strv_push (&names, &n, de->d_name) < 0)
         {
           closedir (d);
           return envrun_error_set (err, ENOMEM, "%s", dir);
@@ -1040,7 +1058,7 @@ gpu_names (const char *gpus, char ***names, size_t *n, envrun_error_t *err)
         return envrun_error_set (err, 0, "--gpus %s: `%s` is not a GPU "
                                  "index or UUID", gpus, g);
       snprintf (buf, sizeof buf, "nvidia.com/gpu=%s", g);
-      if (env_strv_push (names, n, buf) < 0)
+      if (strv_push (names, n, buf) < 0)
         return envrun_error_set (err, ENOMEM, "--gpus");
     }
   return 0;
@@ -1055,7 +1073,7 @@ cdi_requested_names (const struct envrun_env_run_options *o, char ***names,
 
   for (size_t i = 0; i < o->n_devices; i++)
     if (cdi_is_name (o->devices[i])
-        && env_strv_push (&v, &count, o->devices[i]) < 0)
+        && strv_push (&v, &count, o->devices[i]) < 0)
       return envrun_error_set (err, ENOMEM, "--device");
   if (o->gpus && gpu_names (o->gpus, &v, &count, err) < 0)
     return o->gpus_from_env

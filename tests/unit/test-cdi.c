@@ -143,6 +143,7 @@ static const struct bad_case bad_cases[] = {
   { false, "{\"cdiVersion\":\"0.8.0\",\"kind\":\"vendor\",\"devices\":[]}",
     ".kind: expected vendor.com/class" },
   { false, HEAD "\"devices\":{}}", ".devices: expected an array" },
+  { false, HEAD "\"devices\":[]}", ".devices: must not be empty" },
   { false, HEAD "\"devices\":[{\"name\":\"a b\"}]}",
     ".devices[0].name: invalid device name" },
   { false, HEAD "\"devices\":[{\"name\":\"a\"},{\"name\":\"a\"}]}",
