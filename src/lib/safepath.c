@@ -173,19 +173,44 @@ create_component (int rootfd, const char *prefix, int parent,
   return open_raw (rootfd, prefix, O_PATH);
 }
 
+/* A dangling symlink on the way: rewrite the path to go through its
+   target (inside the root, as RESOLVE_IN_ROOT would read it) so the
+   missing target is created there, as runc does.  */
+static int
+follow_dangling (int parent, const char *name, const char *dir_prefix,
+                 size_t dir_len, const char *rest, char *buf, size_t size)
+{
+  char target[PATH_MAX];
+  ssize_t n = readlinkat (parent, name, target, sizeof target - 1);
+  int r;
+
+  if (n < 0)
+    return -1;
+  target[n] = '\0';
+  if (target[0] == '/')
+    r = snprintf (buf, size, "%s%s", target, rest);
+  else
+    r = snprintf (buf, size, "%.*s/%s%s", (int) dir_len, dir_prefix, target,
+                  rest);
+  return r < 0 || (size_t) r >= size ? (errno = ENAMETOOLONG, -1) : 0;
+}
+
 int
 safe_create_in_root (int rootfd, const char *path, bool is_dir, mode_t mode,
                      envrun_error_t *err)
 {
-  char prefix[PATH_MAX];
+  char prefix[PATH_MAX], work[PATH_MAX], next[PATH_MAX];
   size_t plen = 0;
-  const char *p = path;
+  const char *p;
+  int links = 0;
   cleanup_close int parent = openat (rootfd, ".", O_PATH | O_CLOEXEC);
 
   if (parent < 0)
     return envrun_error_set (err, errno, "open the rootfs");
   if (strlen (path) >= PATH_MAX)
     return envrun_error_set (err, ENAMETOOLONG, "`%s`", path);
+  strcpy (work, path);
+  p = work;
   while (1)
     {
       while (*p == '/')
@@ -200,12 +225,28 @@ safe_create_in_root (int rootfd, const char *path, bool is_dir, mode_t mode,
       name[len] = '\0';
       p += len;
       bool last = p[strspn (p, "/")] == '\0';
+      size_t dir_len = plen;
       prefix[plen++] = '/';
       memcpy (prefix + plen, name, len + 1);
       plen += len;
       int fd = create_component (rootfd, prefix, parent, name,
                                  !last || is_dir, last && !is_dir ? 0644
                                                                   : mode);
+      if (fd < 0 && errno == ENOENT && ++links <= MAX_SYMLINKS
+          && follow_dangling (parent, name, prefix, dir_len, p, next,
+                              sizeof next)
+                 == 0)
+        {
+          /* Start over from the root with the rewritten path.  */
+          strcpy (work, next);
+          p = work;
+          plen = 0;
+          close (parent);
+          parent = openat (rootfd, ".", O_PATH | O_CLOEXEC);
+          if (parent < 0)
+            return envrun_error_set (err, errno, "open the rootfs");
+          continue;
+        }
       if (fd < 0)
         return envrun_error_set (err, errno,
                                  "create `%s` inside the rootfs", path);

@@ -339,6 +339,43 @@ create_through_links (void **state)
   safepath_force_fallback (false);
 }
 
+/* A dangling link on the way is followed inside the root and its target
+   created there (runc's behaviour), never on the host: "hostabs" names the
+   host directory by its absolute path, which inside the root does not
+   exist yet.  */
+static void
+create_through_dangling_links (void **state)
+{
+  struct fixture *fx = *state;
+  bool fallback[] = { false, true };
+
+  for (int i = 0; i < 2; i++)
+    {
+      char rel[64], p[PATH_MAX + 64], hp[PATH_MAX + 16];
+      envrun_error_t err = NULL;
+      int fd;
+
+      safepath_force_fallback (fallback[i]);
+      snprintf (rel, sizeof rel, "/dangling/made%d", i);
+      fd = safe_create_in_root (fx->rootfd, rel, true, 0755, &err);
+      assert_true (fd >= 0);
+      close (fd);
+      snprintf (rel, sizeof rel, "nonexistent/x/made%d", i);
+      at (fx, p, rel);
+      assert_int_equal (access (p, F_OK), 0);
+
+      snprintf (rel, sizeof rel, "/hostabs/in%d", i);
+      fd = safe_create_in_root (fx->rootfd, rel, false, 0644, &err);
+      assert_true (fd >= 0);
+      close (fd);
+      snprintf (p, sizeof p, "%s%s/in%d", fx->root, fx->host, i);
+      assert_int_equal (access (p, F_OK), 0);
+      snprintf (hp, sizeof hp, "%s/in%d", fx->host, i);
+      assert_int_not_equal (access (hp, F_OK), 0);
+    }
+  safepath_force_fallback (false);
+}
+
 int
 main (void)
 {
@@ -352,6 +389,8 @@ main (void)
     cmocka_unit_test_setup_teardown (nofollow_last, setup, teardown),
     cmocka_unit_test_setup_teardown (long_paths, setup, teardown),
     cmocka_unit_test_setup_teardown (create_through_links, setup, teardown),
+    cmocka_unit_test_setup_teardown (create_through_dangling_links, setup,
+                                     teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
