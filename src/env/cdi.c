@@ -26,10 +26,13 @@
 
 #define CDI_PATH_MAX 256 /* field paths in messages */
 
-static const char *const hook_names[]
-    = { "prestart",        "createRuntime",  "createContainer",
-        "startContainer",  "poststart",      "poststop",
-        NULL };
+static const char *const hook_names[] = { "prestart",
+                                          "createRuntime",
+                                          "createContainer",
+                                          "startContainer",
+                                          "poststart",
+                                          "poststop",
+                                          NULL };
 
 /* Append a copy of s to the NULL-terminated *v (kept here so the parser
    links alone into the fuzz target).  */
@@ -121,8 +124,10 @@ abs_path (struct walk *w, json_node *obj, const char *base, const char *key,
     return -1;
   key_path (path, base, key);
   if (*out && (*out)[0] != '/')
-    return json_error (w->doc, path, w->err, "must be an absolute path, "
-                       "not \"%s\"", *out);
+    return json_error (w->doc, path, w->err,
+                       "must be an absolute path, "
+                       "not \"%s\"",
+                       *out);
   if (*out && has_dotdot (*out))
     return json_error (w->doc, path, w->err, "must not contain \"..\"");
   return 0;
@@ -151,8 +156,10 @@ opt_strv (struct walk *w, json_node *obj, const char *base, const char *key,
       if (get_string (w, json_array_at (arr, i), item, &(*out)[i]) < 0)
         return -1;
       if (kv && ((*out)[i][0] == '=' || strchr ((*out)[i], '=') == NULL))
-        return json_error (w->doc, item, w->err, "expected KEY=VALUE, not "
-                           "\"%s\"", (*out)[i]);
+        return json_error (w->doc, item, w->err,
+                           "expected KEY=VALUE, not "
+                           "\"%s\"",
+                           (*out)[i]);
     }
   if (n_out)
     *n_out = n;
@@ -178,8 +185,8 @@ opt_uint (struct walk *w, json_node *obj, const char *base, const char *key,
 /* An array of objects: calloc'd items of `size` bytes, each parsed by
    `one`.  */
 static int
-opt_objects (struct walk *w, json_node *obj, const char *base,
-             const char *key, size_t size, void **items, size_t *n_items,
+opt_objects (struct walk *w, json_node *obj, const char *base, const char *key,
+             size_t size, void **items, size_t *n_items,
              int (*one) (struct walk *, json_node *, const char *, void *))
 {
   char path[CDI_PATH_MAX], item[CDI_PATH_MAX];
@@ -199,7 +206,7 @@ opt_objects (struct walk *w, json_node *obj, const char *base,
       index_path (item, path, i);
       (*n_items)++; /* counted first so a half-parsed item is freed */
       if (json_expect_type (w->doc, n, item, JSON_OBJECT, w->err) < 0
-          || one (w, n, item, (char *) *items + i * size) < 0)
+          || one (w, n, item, (char *)*items + i * size) < 0)
         return -1;
     }
   return 0;
@@ -220,30 +227,34 @@ parse_node (struct walk *w, json_node *n, const char *path, void *out)
     return -1;
   key_path (field, path, "type");
   if (type && (strlen (type) != 1 || !strchr ("cbup", type[0])))
-    return json_error (w->doc, field, w->err, "must be \"c\", \"b\", \"u\" "
-                       "or \"p\", not \"%s\"", type);
+    return json_error (w->doc, field, w->err,
+                       "must be \"c\", \"b\", \"u\" "
+                       "or \"p\", not \"%s\"",
+                       type);
   d->type = type ? type[0] : 0;
   key_path (field, path, "permissions");
-  if (d->permissions && (d->permissions[0] == '\0'
-                         || strspn (d->permissions, "rwm")
-                                != strlen (d->permissions)))
-    return json_error (w->doc, field, w->err, "must be made of r, w and m, "
-                       "not \"%s\"", d->permissions);
+  if (d->permissions
+      && (d->permissions[0] == '\0'
+          || strspn (d->permissions, "rwm") != strlen (d->permissions)))
+    return json_error (w->doc, field, w->err,
+                       "must be made of r, w and m, "
+                       "not \"%s\"",
+                       d->permissions);
   if (opt_uint (w, n, path, "major", INT64_MAX, &d->has_major, &v) < 0)
     return -1;
-  d->major = (int64_t) v;
+  d->major = (int64_t)v;
   if (opt_uint (w, n, path, "minor", INT64_MAX, &d->has_minor, &v) < 0)
     return -1;
-  d->minor = (int64_t) v;
+  d->minor = (int64_t)v;
   if (opt_uint (w, n, path, "fileMode", 07777, &d->has_file_mode, &v) < 0)
     return -1;
-  d->file_mode = (uint32_t) v;
+  d->file_mode = (uint32_t)v;
   if (opt_uint (w, n, path, "uid", UINT32_MAX - 1, &d->has_uid, &v) < 0)
     return -1;
-  d->uid = (uint32_t) v;
+  d->uid = (uint32_t)v;
   if (opt_uint (w, n, path, "gid", UINT32_MAX - 1, &d->has_gid, &v) < 0)
     return -1;
-  d->gid = (uint32_t) v;
+  d->gid = (uint32_t)v;
   return 0;
 }
 
@@ -263,8 +274,10 @@ parse_mount (struct walk *w, json_node *n, const char *path, void *out)
      meant.  */
   if ((m->type == NULL || strcmp (m->type, "bind") == 0)
       && m->host_path[0] != '/')
-    return json_error (w->doc, field, w->err, "must be an absolute path, "
-                       "not \"%s\"", m->host_path);
+    return json_error (w->doc, field, w->err,
+                       "must be an absolute path, "
+                       "not \"%s\"",
+                       m->host_path);
   return 0;
 }
 
@@ -283,9 +296,11 @@ parse_hook (struct walk *w, json_node *n, const char *path, void *out)
       h->hook_name = *k;
   key_path (field, path, "hookName");
   if (h->hook_name == NULL)
-    return json_error (w->doc, field, w->err, "unknown hook \"%s\" (expected "
+    return json_error (w->doc, field, w->err,
+                       "unknown hook \"%s\" (expected "
                        "createRuntime, createContainer, startContainer, "
-                       "poststart, poststop or prestart)", name);
+                       "poststart, poststop or prestart)",
+                       name);
   if (abs_path (w, n, path, "path", true, &h->path) < 0
       || opt_strv (w, n, path, "args", false, &h->args, NULL) < 0
       || opt_strv (w, n, path, "env", true, &h->env, NULL) < 0
@@ -294,7 +309,7 @@ parse_hook (struct walk *w, json_node *n, const char *path, void *out)
   key_path (field, path, "timeout");
   if (h->has_timeout && v == 0)
     return json_error (w->doc, field, w->err, "must be greater than zero");
-  h->timeout = (int64_t) v;
+  h->timeout = (int64_t)v;
   return 0;
 }
 
@@ -318,9 +333,10 @@ parse_gids (struct walk *w, json_node *obj, const char *base,
       uint64_t v;
       index_path (item, path, i);
       if (json_get_uint_max (w->doc, json_array_at (arr, i), item,
-                             UINT32_MAX - 1, &v, w->err) < 0)
+                             UINT32_MAX - 1, &v, w->err)
+          < 0)
         return -1;
-      e->gids[e->n_gids++] = (uint32_t) v;
+      e->gids[e->n_gids++] = (uint32_t)v;
     }
   return 0;
 }
@@ -329,9 +345,9 @@ static int
 parse_edits (struct walk *w, json_node *n, const char *path,
              struct cdi_edits *e)
 {
-  static const char *const known[] = { "env", "deviceNodes", "mounts",
-                                       "hooks", "additionalGids", "intelRdt",
-                                       NULL };
+  static const char *const known[]
+      = { "env",      "deviceNodes", "mounts", "hooks", "additionalGids",
+          "intelRdt", NULL };
 
   if (n == NULL || json_node_type (n) == JSON_NULL)
     return 0;
@@ -346,18 +362,21 @@ parse_edits (struct walk *w, json_node *n, const char *path,
         p++;
       key_path (field, path, k);
       /* An edit we cannot apply must not be dropped without a word.  */
-      if (*p == NULL || (strcmp (k, "intelRdt") == 0
-                         && json_node_type (json_object_value_at (n, i))
-                                != JSON_NULL))
+      if (*p == NULL
+          || (strcmp (k, "intelRdt") == 0
+              && json_node_type (json_object_value_at (n, i)) != JSON_NULL))
         return json_error (w->doc, field, w->err, "not supported by envrun");
     }
   if (opt_strv (w, n, path, "env", true, &e->env, &e->n_env) < 0
       || opt_objects (w, n, path, "deviceNodes", sizeof *e->nodes,
-                      (void **) &e->nodes, &e->n_nodes, parse_node) < 0
+                      (void **)&e->nodes, &e->n_nodes, parse_node)
+             < 0
       || opt_objects (w, n, path, "mounts", sizeof *e->mounts,
-                      (void **) &e->mounts, &e->n_mounts, parse_mount) < 0
+                      (void **)&e->mounts, &e->n_mounts, parse_mount)
+             < 0
       || opt_objects (w, n, path, "hooks", sizeof *e->hooks,
-                      (void **) &e->hooks, &e->n_hooks, parse_hook) < 0
+                      (void **)&e->hooks, &e->n_hooks, parse_hook)
+             < 0
       || parse_gids (w, n, path, e) < 0)
     return -1;
   return 0;
@@ -415,7 +434,7 @@ cdi_spec_free (struct cdi_spec *s)
 static bool
 is_alnum (char c)
 {
-  return isascii ((unsigned char) c) && isalnum ((unsigned char) c);
+  return isascii ((unsigned char)c) && isalnum ((unsigned char)c);
 }
 
 /* Alphanumeric at both ends, `inner` characters between, at most max.  */
@@ -458,9 +477,9 @@ version_supported (const char *v)
   unsigned minor, patch;
   int used = 0;
 
-  return sscanf (v, "0.%u.%u%n", &minor, &patch, &used) == 2
-         && v[used] == '\0' && minor >= 3 && minor <= 8 && v[1] == '.'
-         && isdigit ((unsigned char) v[2]);
+  return sscanf (v, "0.%u.%u%n", &minor, &patch, &used) == 2 && v[used] == '\0'
+         && minor >= 3 && minor <= 8 && v[1] == '.'
+         && isdigit ((unsigned char)v[2]);
 }
 
 static int
@@ -487,17 +506,22 @@ parse_spec_tree (struct walk *w, json_node *root, struct cdi_spec *s)
       || opt_string (w, root, "", "cdiVersion", true, &s->version) < 0)
     return -1;
   if (!version_supported (s->version))
-    return json_error (w->doc, ".cdiVersion", w->err, "unsupported version "
-                       "\"%s\" (envrun reads 0.3.0 to 0.8.0)", s->version);
+    return json_error (w->doc, ".cdiVersion", w->err,
+                       "unsupported version "
+                       "\"%s\" (envrun reads 0.3.0 to 0.8.0)",
+                       s->version);
   if (opt_string (w, root, "", "kind", true, &s->kind) < 0)
     return -1;
   if (!valid_kind (s->kind))
-    return json_error (w->doc, ".kind", w->err, "expected vendor.com/class, "
-                       "not \"%s\"", s->kind);
+    return json_error (w->doc, ".kind", w->err,
+                       "expected vendor.com/class, "
+                       "not \"%s\"",
+                       s->kind);
   if (json_object_get (root, "devices") == NULL)
     return json_error (w->doc, ".devices", w->err, "is required");
   if (opt_objects (w, root, "", "devices", sizeof *s->devices,
-                   (void **) &s->devices, &s->n_devices, parse_device) < 0)
+                   (void **)&s->devices, &s->n_devices, parse_device)
+      < 0)
     return -1;
   if (s->n_devices == 0)
     return json_error (w->doc, ".devices", w->err, "must not be empty");
@@ -507,14 +531,17 @@ parse_spec_tree (struct walk *w, json_node *root, struct cdi_spec *s)
         {
           char field[CDI_PATH_MAX];
           snprintf (field, sizeof field, ".devices[%zu].name", i);
-          return json_error (w->doc, field, w->err, "device \"%s\" is "
-                             "defined twice", s->devices[i].name);
+          return json_error (w->doc, field, w->err,
+                             "device \"%s\" is "
+                             "defined twice",
+                             s->devices[i].name);
         }
   return parse_edits (w, json_object_get (root, "containerEdits"),
                       ".containerEdits", &s->edits);
 }
 
-/* ---- YAML to the JSON tree ------------------------------------------------ */
+/* ---- YAML to the JSON tree ------------------------------------------------
+ */
 
 struct yaml_frame
 {
@@ -534,8 +561,8 @@ gen_plain_scalar (struct json_gen *g, const char *s)
   if (*s == '\0' || strcmp (s, "~") == 0 || strcasecmp (s, "null") == 0)
     return json_gen_null (g);
   if (strcasecmp (s, "true") == 0 || strcasecmp (s, "false") == 0)
-    return json_gen_bool (g, tolower ((unsigned char) s[0]) == 't');
-  if (isdigit ((unsigned char) *digits))
+    return json_gen_bool (g, tolower ((unsigned char)s[0]) == 't');
+  if (isdigit ((unsigned char)*digits))
     {
       int base = strncmp (digits, "0o", 2) == 0 ? 8 : 0;
       const char *from = base ? digits + 2 : digits;
@@ -546,8 +573,8 @@ gen_plain_scalar (struct json_gen *g, const char *s)
         {
           if (*s != '-')
             return json_gen_uint (g, v);
-          if (v <= (unsigned long long) INT64_MAX)
-            return json_gen_int (g, -(int64_t) v);
+          if (v <= (unsigned long long)INT64_MAX)
+            return json_gen_int (g, -(int64_t)v);
         }
     }
   json_gen_string (g, s);
@@ -557,7 +584,7 @@ static int
 yaml_scalar (struct json_gen *g, struct yaml_frame *top,
              const yaml_event_t *ev)
 {
-  const char *s = (const char *) ev->data.scalar.value;
+  const char *s = (const char *)ev->data.scalar.value;
 
   if (strlen (s) != ev->data.scalar.length)
     return -1;
@@ -590,16 +617,15 @@ yaml_event (struct json_gen *g, struct yaml_frame *stack, size_t *depth,
     case YAML_ALIAS_EVENT:
       return *why = "YAML aliases are not allowed", -1;
     case YAML_SCALAR_EVENT:
-      return yaml_scalar (g, top, ev) < 0 ? (*why = "NUL in a string", -1)
-                                          : 0;
+      return yaml_scalar (g, top, ev) < 0 ? (*why = "NUL in a string", -1) : 0;
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT:
       if (top && top->mapping && top->want_key)
         return *why = "mapping keys must be scalars", -1;
       if (*depth >= JSON_MAX_DEPTH)
         return *why = "nested too deeply", -1;
-      stack[(*depth)++] = (struct yaml_frame){
-        ev->type == YAML_MAPPING_START_EVENT, true };
+      stack[(*depth)++]
+          = (struct yaml_frame){ ev->type == YAML_MAPPING_START_EVENT, true };
       if (ev->type == YAML_MAPPING_START_EVENT)
         json_gen_object_open (g);
       else
@@ -636,15 +662,14 @@ yaml_to_json (const char *text, size_t len, const char *file, char **out,
       json_gen_free (g);
       return envrun_error_set (err, ENOMEM, "%s", file);
     }
-  yaml_parser_set_input_string (&p, (const unsigned char *) text, len);
+  yaml_parser_set_input_string (&p, (const unsigned char *)text, len);
   while (r == 0)
     {
       yaml_event_t ev;
       if (!yaml_parser_parse (&p, &ev))
         {
           envrun_error_set (err, 0, "%s: line %zu column %zu: %s", file,
-                            p.problem_mark.line + 1,
-                            p.problem_mark.column + 1,
+                            p.problem_mark.line + 1, p.problem_mark.column + 1,
                             p.problem ? p.problem : "invalid YAML");
           r = -1;
           break;
@@ -723,8 +748,8 @@ static int
 read_spec_at (int dirfd, const char *file, const char *name, char **text,
               size_t *len, envrun_error_t *err)
 {
-  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY
-                                 | O_NONBLOCK);
+  cleanup_close int fd
+      = openat (dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   cleanup_free char *buf = NULL;
   struct stat st;
   size_t got = 0;
@@ -733,27 +758,28 @@ read_spec_at (int dirfd, const char *file, const char *name, char **text,
     return envrun_error_set (err, errno, "%s", file);
   if (!S_ISREG (st.st_mode))
     return envrun_error_set (err, 0, "%s: not a regular file", file);
-  if (st.st_size > (off_t) CDI_SPEC_MAX)
+  if (st.st_size > (off_t)CDI_SPEC_MAX)
     return envrun_error_set (err, EFBIG, "%s: larger than %u bytes", file,
                              CDI_SPEC_MAX);
   if ((st.st_uid != 0 && st.st_uid != geteuid ()) || (st.st_mode & 0002))
-    return envrun_error_set (err, EPERM, "%s: refusing a CDI spec that "
-                             "others can write (owner %u, mode %04o)", file,
-                             (unsigned) st.st_uid,
-                             (unsigned) (st.st_mode & 07777));
-  buf = malloc ((size_t) st.st_size + 1);
+    return envrun_error_set (err, EPERM,
+                             "%s: refusing a CDI spec that "
+                             "others can write (owner %u, mode %04o)",
+                             file, (unsigned)st.st_uid,
+                             (unsigned)(st.st_mode & 07777));
+  buf = malloc ((size_t)st.st_size + 1);
   if (buf == NULL)
     return envrun_error_set (err, ENOMEM, "%s", file);
-  while (got < (size_t) st.st_size)
+  while (got < (size_t)st.st_size)
     {
-      ssize_t r = read (fd, buf + got, (size_t) st.st_size - got);
+      ssize_t r = read (fd, buf + got, (size_t)st.st_size - got);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return envrun_error_set (err, errno, "%s", file);
       if (r == 0)
         break;
-      got += (size_t) r;
+      got += (size_t)r;
     }
   buf[got] = '\0';
   *len = got;
@@ -794,7 +820,7 @@ registry_add (struct cdi_registry *r, int dirfd, const char *dir,
 static int
 compare_names (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 static int
@@ -808,8 +834,10 @@ load_dir (struct cdi_registry *r, const char *dir, unsigned priority,
   DIR *d;
 
   if (dir[0] != '/')
-    return envrun_error_set (err, EINVAL, "CDI directory %s: must be an "
-                             "absolute path", dir);
+    return envrun_error_set (err, EINVAL,
+                             "CDI directory %s: must be an "
+                             "absolute path",
+                             dir);
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return errno == ENOENT || errno == ENOTDIR
@@ -887,7 +915,8 @@ cdi_registry_load (const char *dirs, struct cdi_registry **out,
   return 0;
 }
 
-/* ---- resolving names ----------------------------------------------------- */
+/* ---- resolving names -----------------------------------------------------
+ */
 
 struct resolution
 {
@@ -914,9 +943,9 @@ add_edits (struct resolution *res, const struct cdi_edits *e)
 /* The winning definition of kind=name: the highest-priority directory's.
    0 found, 1 none, -1 error (two files of one directory define it).  */
 static int
-find_device (const struct cdi_registry *r, const char *kind,
-             const char *name, const struct cdi_spec **spec,
-             const struct cdi_device **dev, envrun_error_t *err)
+find_device (const struct cdi_registry *r, const char *kind, const char *name,
+             const struct cdi_spec **spec, const struct cdi_device **dev,
+             envrun_error_t *err)
 {
   *spec = NULL;
   *dev = NULL;
@@ -930,9 +959,10 @@ find_device (const struct cdi_registry *r, const char *kind,
           if (strcmp (s->devices[j].name, name) != 0)
             continue;
           if (*spec && (*spec)->priority == s->priority)
-            return envrun_error_set (err, 0, "%s=%s: defined by both %s "
-                                     "and %s", kind, name, (*spec)->file,
-                                     s->file);
+            return envrun_error_set (err, 0,
+                                     "%s=%s: defined by both %s "
+                                     "and %s",
+                                     kind, name, (*spec)->file, s->file);
           if (*spec == NULL || s->priority > (*spec)->priority)
             *spec = s, *dev = &s->devices[j];
         }
@@ -955,8 +985,8 @@ use_all (const struct cdi_registry *r, struct resolution *res,
          const char *kind, envrun_error_t *err)
 {
   for (size_t i = 0; i < r->n_specs; i++)
-    for (size_t j = 0; strcmp (r->specs[i]->kind, kind) == 0
-                       && j < r->specs[i]->n_devices;
+    for (size_t j = 0;
+         strcmp (r->specs[i]->kind, kind) == 0 && j < r->specs[i]->n_devices;
          j++)
       {
         const struct cdi_spec *s;
@@ -995,11 +1025,13 @@ resolve_one (const struct cdi_registry *r, struct resolution *res,
   if (name)
     *name++ = '\0';
   if (name == NULL || !valid_kind (kind) || !valid_device_name (name))
-    return envrun_error_set (err, 0, "%s: expected a CDI device name "
-                             "vendor.com/class=name", qualified);
+    return envrun_error_set (err, 0,
+                             "%s: expected a CDI device name "
+                             "vendor.com/class=name",
+                             qualified);
   if (!kind_known (r, kind))
-    return envrun_error_set (err, 0, "%s: no CDI spec for %s in %s",
-                             qualified, kind, *r->dirs ? r->dirs : "(none)");
+    return envrun_error_set (err, 0, "%s: no CDI spec for %s in %s", qualified,
+                             kind, *r->dirs ? r->dirs : "(none)");
   found = find_device (r, kind, name, &s, &d, err);
   if (found < 0)
     return -1;
@@ -1007,14 +1039,15 @@ resolve_one (const struct cdi_registry *r, struct resolution *res,
     return use_device (res, s, d, err);
   if (strcmp (name, "all") == 0)
     return use_all (r, res, kind, err);
-  return envrun_error_set (err, 0, "%s: no device %s in the CDI specs "
-                           "for %s in %s", qualified, name, kind, r->dirs);
+  return envrun_error_set (err, 0,
+                           "%s: no device %s in the CDI specs "
+                           "for %s in %s",
+                           qualified, name, kind, r->dirs);
 }
 
 int
 cdi_resolve (const struct cdi_registry *r, char *const *names, size_t n,
-             const struct cdi_edits ***out, size_t *n_out,
-             envrun_error_t *err)
+             const struct cdi_edits ***out, size_t *n_out, envrun_error_t *err)
 {
   struct resolution res = { NULL, 0 };
 
@@ -1032,7 +1065,8 @@ cdi_resolve (const struct cdi_registry *r, char *const *names, size_t n,
   return 0;
 }
 
-/* ---- what a run asks for --------------------------------------------------- */
+/* ---- what a run asks for ---------------------------------------------------
+ */
 
 /* --gpus / NVIDIA_VISIBLE_DEVICES: "all", "none"/"void"/"" (no GPU), or
    "0,1" / "GPU-<uuid>,…" (docker's "device=" prefix accepted).  */
@@ -1055,8 +1089,10 @@ gpu_names (const char *gpus, char ***names, size_t *n, envrun_error_t *err)
     {
       char buf[300];
       if (!valid_device_name (g) || strlen (g) > 255)
-        return envrun_error_set (err, 0, "--gpus %s: `%s` is not a GPU "
-                                 "index or UUID", gpus, g);
+        return envrun_error_set (err, 0,
+                                 "--gpus %s: `%s` is not a GPU "
+                                 "index or UUID",
+                                 gpus, g);
       snprintf (buf, sizeof buf, "nvidia.com/gpu=%s", g);
       if (strv_push (names, n, buf) < 0)
         return envrun_error_set (err, ENOMEM, "--gpus");
@@ -1084,7 +1120,8 @@ cdi_requested_names (const struct envrun_env_run_options *o, char ***names,
   return 0;
 }
 
-/* ---- device nodes --------------------------------------------------------- */
+/* ---- device nodes ---------------------------------------------------------
+ */
 
 static char
 stat_type (mode_t m)
@@ -1093,21 +1130,26 @@ stat_type (mode_t m)
 }
 
 int
-cdi_node_complete (const struct cdi_device_node *in,
-                   struct cdi_node_info *out, envrun_error_t *err)
+cdi_node_complete (const struct cdi_device_node *in, struct cdi_node_info *out,
+                   envrun_error_t *err)
 {
   const char *host = in->host_path ? in->host_path : in->path;
   bool need = in->type == 0 || !in->has_file_mode
               || (in->type != 'p' && !in->has_major && !in->has_minor);
   struct stat st;
 
-  *out = (struct cdi_node_info){
-    .path = in->path, .type = in->type, .major = in->major,
-    .minor = in->minor, .has_file_mode = in->has_file_mode,
-    .file_mode = in->file_mode, .has_uid = in->has_uid, .uid = in->uid,
-    .has_gid = in->has_gid, .gid = in->gid,
-    .access = in->permissions ? in->permissions : "rwm"
-  };
+  *out = (struct cdi_node_info){ .path = in->path,
+                                 .type = in->type,
+                                 .major = in->major,
+                                 .minor = in->minor,
+                                 .has_file_mode = in->has_file_mode,
+                                 .file_mode = in->file_mode,
+                                 .has_uid = in->has_uid,
+                                 .uid = in->uid,
+                                 .has_gid = in->has_gid,
+                                 .gid = in->gid,
+                                 .access
+                                 = in->permissions ? in->permissions : "rwm" };
   if (!need)
     return 0;
   if (stat (host, &st) < 0)
@@ -1119,12 +1161,15 @@ cdi_node_complete (const struct cdi_device_node *in,
                                host);
     }
   if (stat_type (st.st_mode) == 0)
-    return envrun_error_set (err, 0, "CDI device node %s: %s is not a "
-                             "device node", in->path, host);
+    return envrun_error_set (err, 0,
+                             "CDI device node %s: %s is not a "
+                             "device node",
+                             in->path, host);
   if (in->type && in->type != 'u' && in->type != stat_type (st.st_mode))
-    return envrun_error_set (err, 0, "CDI device node %s: type %c, but %s "
-                             "is of type %c", in->path, in->type, host,
-                             stat_type (st.st_mode));
+    return envrun_error_set (err, 0,
+                             "CDI device node %s: type %c, but %s "
+                             "is of type %c",
+                             in->path, in->type, host, stat_type (st.st_mode));
   if (out->type == 0)
     out->type = stat_type (st.st_mode);
   if (!in->has_major && !in->has_minor)

@@ -119,8 +119,8 @@ bool cdi_is_name (const char *s);
 /* The CDI names a run asks for: --device NAMEs and --gpus (all, none,
    void or a comma list of indexes or UUIDs, as NVIDIA_VISIBLE_DEVICES
    holds them), NULL-terminated.  */
-int cdi_requested_names (const struct envrun_env_run_options *o,
-                         char ***names, size_t *n, envrun_error_t *err);
+int cdi_requested_names (const struct envrun_env_run_options *o, char ***names,
+                         size_t *n, envrun_error_t *err);
 
 /* A device node with everything the OCI config needs: what the spec left
    out comes from stat of the host path (or of path).  Strings are

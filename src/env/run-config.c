@@ -612,7 +612,10 @@ resolve_user (const char *spec, const char *root, struct run_plan *p,
 
   if (spec == NULL)
     return 0;
-  rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* A relative rootfs (export's "rootfs") is not this environment's files
+     seen from here.  */
+  if (root[0] == '/')
+    rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd >= 0)
     return envrun_env_resolve_user (rootfd, spec, &p->user, err);
   if (parse_user (spec, &uid, &gid, NULL) < 0)

@@ -24,8 +24,8 @@ static int
 read_db (int rootfd, const char *path, char **text, envrun_error_t *err)
 {
   envrun_error_t local = NULL;
-  cleanup_close int fd = safe_open_in_root (rootfd, path, O_RDONLY | O_NOCTTY
-                                            | O_NONBLOCK, &local);
+  cleanup_close int fd = safe_open_in_root (
+      rootfd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, &local);
   cleanup_free char *buf = NULL;
   struct stat st;
   size_t got = 0;
@@ -35,24 +35,26 @@ read_db (int rootfd, const char *path, char **text, envrun_error_t *err)
     {
       int e = local ? local->status : errno;
       envrun_error_free (&local);
-      return e == ENOENT ? 0 : envrun_error_set (err, e, "environment's %s",
-                                                 path);
+      return e == ENOENT ? 0
+                         : envrun_error_set (err, e, "environment's %s", path);
     }
   if (fstat (fd, &st) < 0 || !S_ISREG (st.st_mode)
-      || st.st_size > (off_t) USER_DB_MAX)
-    return envrun_error_set (err, 0, "environment's %s: not a regular file "
-                             "of at most %u bytes", path, USER_DB_MAX);
-  buf = malloc ((size_t) st.st_size + 1);
+      || st.st_size > (off_t)USER_DB_MAX)
+    return envrun_error_set (err, 0,
+                             "environment's %s: not a regular file "
+                             "of at most %u bytes",
+                             path, USER_DB_MAX);
+  buf = malloc ((size_t)st.st_size + 1);
   if (buf == NULL)
     return envrun_error_set (err, ENOMEM, "%s", path);
-  while (got < (size_t) st.st_size)
+  while (got < (size_t)st.st_size)
     {
-      ssize_t r = read (fd, buf + got, (size_t) st.st_size - got);
+      ssize_t r = read (fd, buf + got, (size_t)st.st_size - got);
       if (r < 0 && errno == EINTR)
         continue;
       if (r <= 0)
         break;
-      got += (size_t) r;
+      got += (size_t)r;
     }
   buf[got] = '\0';
   *text = steal_pointer (&buf);
@@ -129,8 +131,8 @@ is_member (char *members, const char *name)
 /* Walk /etc/group: the gid of `group` (when not NULL) and the groups that
    list `user` (when not NULL).  */
 static int
-scan_groups (char *db, const char *group, unsigned long *gid,
-             const char *user, struct envrun_env_user *u)
+scan_groups (char *db, const char *group, unsigned long *gid, const char *user,
+             struct envrun_env_user *u)
 {
   char *save = NULL;
   bool found = group == NULL;
@@ -165,8 +167,10 @@ resolve_group (int rootfd, const char *spec, const char *group,
   if (group && parse_id (group, &gid))
     group = NULL;
   else if (group && db == NULL)
-    return envrun_error_set (err, 0, "--user %s: the environment has "
-                             "no /etc/group", spec);
+    return envrun_error_set (err, 0,
+                             "--user %s: the environment has "
+                             "no /etc/group",
+                             spec);
   if (user)
     {
       u->groups = calloc (USER_GROUPS_MAX, sizeof *u->groups);
@@ -174,8 +178,10 @@ resolve_group (int rootfd, const char *spec, const char *group,
         return envrun_error_set (err, ENOMEM, "--user");
     }
   if (scan_groups (db, group, &gid, user, u) < 0)
-    return envrun_error_set (err, 0, "--user %s: no group %s in the "
-                             "environment's /etc/group", spec, group);
+    return envrun_error_set (err, 0,
+                             "--user %s: no group %s in the "
+                             "environment's /etc/group",
+                             spec, group);
   u->gid = gid;
   return 0;
 }
@@ -199,16 +205,20 @@ envrun_env_resolve_user (int rootfd, const char *spec,
     *group++ = '\0';
   if (copy[0] == '\0' || (group && group[0] == '\0') || strchr (copy, '\n')
       || (group && strchr (group, '\n')))
-    return envrun_error_set (err, 0, "--user `%s`: expected "
-                             "(name|uid)[:(group|gid)]", spec);
+    return envrun_error_set (err, 0,
+                             "--user `%s`: expected "
+                             "(name|uid)[:(group|gid)]",
+                             spec);
   numeric = parse_id (copy, &uid);
   if (read_db (rootfd, "/etc/passwd", &db, err) < 0)
     return -1;
   u.uid = uid;
   u.gid = uid;
   if (!find_passwd (db, numeric ? NULL : copy, uid, &u, &name) && !numeric)
-    return envrun_error_set (err, 0, "--user %s: no user %s in the "
-                             "environment's /etc/passwd", spec, copy);
+    return envrun_error_set (err, 0,
+                             "--user %s: no user %s in the "
+                             "environment's /etc/passwd",
+                             spec, copy);
   if (resolve_group (rootfd, spec, group, name, &u, err) < 0)
     {
       envrun_env_user_free (&u);

@@ -30,7 +30,7 @@ static void
 check_resolves (struct cdi_spec *s)
 {
   struct cdi_spec *specs[] = { s };
-  struct cdi_registry r = { specs, 1, (char *) "fuzz" };
+  struct cdi_registry r = { specs, 1, (char *)"fuzz" };
   const struct cdi_edits **edits = NULL;
   char name[600];
   size_t n = 0;

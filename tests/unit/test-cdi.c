@@ -4,9 +4,11 @@
    and field named, --gpus names, and --user lookups inside a rootfs.  */
 #include "config-host.h"
 
+/* cmocka needs these first.  */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
+
 #include <cmocka.h>
 
 #include "cdi.h"
@@ -104,21 +106,23 @@ test_json_and_yaml_read_the_same (void **state)
   struct cdi_spec *s = NULL;
   envrun_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (cdi_spec_parse (spec_json, strlen (spec_json), "x.json",
-                                    false, &s, &err), 0);
+                                    false, &s, &err),
+                    0);
   check_spec (s);
   cdi_spec_free (s);
   s = NULL;
-  if (cdi_spec_parse (spec_yaml, strlen (spec_yaml), "x.yaml", true, &s,
-                      &err) < 0)
+  if (cdi_spec_parse (spec_yaml, strlen (spec_yaml), "x.yaml", true, &s, &err)
+      < 0)
     fail_msg ("%s", envrun_error_message (err));
   check_spec (s);
   cdi_spec_free (s);
   /* A JSON text is YAML too.  */
   s = NULL;
-  assert_int_equal (cdi_spec_parse (spec_json, strlen (spec_json), "x.yaml",
-                                    true, &s, &err), 0);
+  assert_int_equal (
+      cdi_spec_parse (spec_json, strlen (spec_json), "x.yaml", true, &s, &err),
+      0);
   check_spec (s);
   cdi_spec_free (s);
 }
@@ -131,8 +135,8 @@ struct bad_case
 };
 
 #define HEAD "{\"cdiVersion\":\"0.8.0\",\"kind\":\"v.com/c\","
-#define DEV(edits) HEAD "\"devices\":[{\"name\":\"d\",\"containerEdits\":" \
-                        edits "}]}"
+#define DEV(edits)                                                            \
+  HEAD "\"devices\":[{\"name\":\"d\",\"containerEdits\":" edits "}]}"
 
 static const struct bad_case bad_cases[] = {
   { false, "[]", ": expected an object" },
@@ -160,20 +164,25 @@ static const struct bad_case bad_cases[] = {
     "deviceNodes[0].type: must be \"c\", \"b\", \"u\" or \"p\"" },
   { false, DEV ("{\"deviceNodes\":[{\"path\":\"/dev/x\",\"major\":-1}]}"),
     "deviceNodes[0].major: expected an unsigned integer" },
-  { false, DEV ("{\"deviceNodes\":[{\"path\":\"/dev/x\",\"fileMode\":"
-                "65535}]}"),
+  { false,
+    DEV ("{\"deviceNodes\":[{\"path\":\"/dev/x\",\"fileMode\":"
+         "65535}]}"),
     "deviceNodes[0].fileMode: must be at most" },
-  { false, DEV ("{\"deviceNodes\":[{\"path\":\"/dev/x\",\"permissions\":"
-                "\"rwx\"}]}"),
+  { false,
+    DEV ("{\"deviceNodes\":[{\"path\":\"/dev/x\",\"permissions\":"
+         "\"rwx\"}]}"),
     "deviceNodes[0].permissions: must be made of r, w and m" },
-  { false, DEV ("{\"mounts\":[{\"hostPath\":\"/a\",\"containerPath\":"
-                "\"rel\"}]}"),
+  { false,
+    DEV ("{\"mounts\":[{\"hostPath\":\"/a\",\"containerPath\":"
+         "\"rel\"}]}"),
     ".mounts[0].containerPath: must be an absolute path" },
-  { false, DEV ("{\"mounts\":[{\"hostPath\":\"/a\",\"containerPath\":"
-                "\"/x/../../etc\"}]}"),
+  { false,
+    DEV ("{\"mounts\":[{\"hostPath\":\"/a\",\"containerPath\":"
+         "\"/x/../../etc\"}]}"),
     ".mounts[0].containerPath: must not contain \"..\"" },
-  { false, DEV ("{\"mounts\":[{\"hostPath\":\"a\",\"containerPath\":"
-                "\"/x\"}]}"),
+  { false,
+    DEV ("{\"mounts\":[{\"hostPath\":\"a\",\"containerPath\":"
+         "\"/x\"}]}"),
     ".mounts[0].hostPath: must be an absolute path" },
   { false, DEV ("{\"mounts\":[{\"containerPath\":\"/x\"}]}"),
     ".mounts[0].hostPath: is required" },
@@ -181,8 +190,9 @@ static const struct bad_case bad_cases[] = {
     ".hooks[0].hookName: unknown hook \"preStart\"" },
   { false, DEV ("{\"hooks\":[{\"hookName\":\"poststop\",\"path\":\"x\"}]}"),
     ".hooks[0].path: must be an absolute path" },
-  { false, DEV ("{\"hooks\":[{\"hookName\":\"poststop\",\"path\":\"/x\","
-                "\"timeout\":0}]}"),
+  { false,
+    DEV ("{\"hooks\":[{\"hookName\":\"poststop\",\"path\":\"/x\","
+         "\"timeout\":0}]}"),
     ".hooks[0].timeout: must be greater than zero" },
   { false, DEV ("{\"additionalGids\":[4294967295]}"),
     ".additionalGids[0]: must be at most" },
@@ -198,16 +208,17 @@ static const struct bad_case bad_cases[] = {
   { true, "? [a]\n: b\n", "mapping keys must be scalars" },
   { true, "a: [b\n", "x.spec: line " },
   { true, "", "x.spec: empty document" },
-  { true, "cdiVersion: 0.8.0\nkind: v.com/c\ndevices:\n  - name: d\n"
-          "    containerEdits:\n      deviceNodes:\n        - path: /dev/x\n"
-          "          type: q\n",
+  { true,
+    "cdiVersion: 0.8.0\nkind: v.com/c\ndevices:\n  - name: d\n"
+    "    containerEdits:\n      deviceNodes:\n        - path: /dev/x\n"
+    "          type: q\n",
     ".devices[0].containerEdits.deviceNodes[0].type: must be" },
 };
 
 static void
 test_bad_specs_name_file_and_field (void **state)
 {
-  (void) state;
+  (void)state;
   for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++)
     {
       const struct bad_case *c = &bad_cases[i];
@@ -215,7 +226,8 @@ test_bad_specs_name_file_and_field (void **state)
       envrun_error_t err = NULL;
       const char *msg;
       if (cdi_spec_parse (c->text, strlen (c->text), "x.spec", c->yaml, &s,
-                          &err) == 0)
+                          &err)
+          == 0)
         fail_msg ("case %zu accepted: %s", i, c->text);
       assert_null (s);
       msg = envrun_error_message (err);
@@ -232,16 +244,17 @@ test_yaml_nesting_is_limited (void **state)
   struct cdi_spec *s = NULL;
   envrun_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   memset (text, '[', 1000);
   text[1000] = '\0';
-  assert_true (cdi_spec_parse (text, strlen (text), "deep.yaml", true, &s,
-                               &err) < 0);
+  assert_true (
+      cdi_spec_parse (text, strlen (text), "deep.yaml", true, &s, &err) < 0);
   assert_non_null (strstr (envrun_error_message (err), "nested too deeply"));
   envrun_error_free (&err);
 }
 
-/* ---- directories and resolution ------------------------------------------ */
+/* ---- directories and resolution ------------------------------------------
+ */
 
 static char tmpdir[64];
 
@@ -254,7 +267,7 @@ write_file (const char *dir, const char *name, const char *text, mode_t mode)
   snprintf (path, sizeof path, "%s/%s", dir, name);
   fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   assert_true (fd >= 0);
-  assert_int_equal (write (fd, text, strlen (text)), (ssize_t) strlen (text));
+  assert_int_equal (write (fd, text, strlen (text)), (ssize_t)strlen (text));
   assert_int_equal (fchmod (fd, mode), 0);
   close (fd);
 }
@@ -272,7 +285,7 @@ make_dir (const char *name)
 static int
 setup_tmp (void **state)
 {
-  (void) state;
+  (void)state;
   strcpy (tmpdir, "/tmp/test-cdi.XXXXXX");
   return mkdtemp (tmpdir) ? 0 : -1;
 }
@@ -280,7 +293,7 @@ setup_tmp (void **state)
 static int
 teardown_tmp (void **state)
 {
-  (void) state;
+  (void)state;
   return env_rm_rf (tmpdir, NULL);
 }
 
@@ -297,11 +310,11 @@ test_resolve_spec_then_device_edits_once (void **state)
   struct cdi_registry *r = NULL;
   const struct cdi_edits **edits = NULL;
   envrun_error_t err = NULL;
-  char *names[] = { "vendor.com/dev=fake", "vendor.com/dev=0",
-                    "vendor.com/dev=fake" };
+  char *names[]
+      = { "vendor.com/dev=fake", "vendor.com/dev=0", "vendor.com/dev=fake" };
   size_t n = 0;
 
-  (void) state;
+  (void)state;
   write_file (a, "dev.json", spec_json, 0644);
   write_file (a, "README", "not a spec", 0666);
   assert_int_equal (cdi_registry_load (a, &r, &err), 0);
@@ -313,8 +326,9 @@ test_resolve_spec_then_device_edits_once (void **state)
   assert_string_equal (env_of (edits[2]), "ZERO=1");
   free (edits);
   /* =all: every device of the kind.  */
-  assert_int_equal (cdi_resolve (r, (char *[]){ "vendor.com/dev=all" }, 1,
-                                 &edits, &n, &err), 0);
+  assert_int_equal (
+      cdi_resolve (r, (char *[]){ "vendor.com/dev=all" }, 1, &edits, &n, &err),
+      0);
   assert_int_equal (n, 3);
   free (edits);
   cdi_registry_free (r);
@@ -330,22 +344,25 @@ test_resolve_errors_name_dirs (void **state)
   size_t n = 0;
   char dirs[200];
 
-  (void) state;
+  (void)state;
   write_file (a, "dev.yaml", spec_yaml, 0644);
   snprintf (dirs, sizeof dirs, "%s:%s/missing", a, tmpdir);
   assert_int_equal (cdi_registry_load (dirs, &r, &err), 0);
-  assert_true (cdi_resolve (r, (char *[]){ "vendor.com/dev=nope" }, 1,
-                            &edits, &n, &err) < 0);
+  assert_true (
+      cdi_resolve (r, (char *[]){ "vendor.com/dev=nope" }, 1, &edits, &n, &err)
+      < 0);
   assert_non_null (strstr (envrun_error_message (err), "no device nope"));
   assert_non_null (strstr (envrun_error_message (err), "/missing"));
-  assert_true (cdi_resolve (r, (char *[]){ "nvidia.com/gpu=all" }, 1, &edits,
-                            &n, &err) < 0);
+  assert_true (
+      cdi_resolve (r, (char *[]){ "nvidia.com/gpu=all" }, 1, &edits, &n, &err)
+      < 0);
   assert_non_null (strstr (envrun_error_message (err),
                            "no CDI spec for nvidia.com/gpu in "));
-  assert_true (cdi_resolve (r, (char *[]){ "vendor.com/dev" }, 1, &edits, &n,
-                            &err) < 0);
-  assert_non_null (strstr (envrun_error_message (err),
-                           "expected a CDI device name"));
+  assert_true (
+      cdi_resolve (r, (char *[]){ "vendor.com/dev" }, 1, &edits, &n, &err)
+      < 0);
+  assert_non_null (
+      strstr (envrun_error_message (err), "expected a CDI device name"));
   envrun_error_free (&err);
   cdi_registry_free (r);
 }
@@ -366,20 +383,22 @@ test_later_dirs_override_same_dir_conflicts (void **state)
   char dirs[200], text[512];
   size_t n = 0;
 
-  (void) state;
+  (void)state;
   snprintf (text, sizeof text, gpu_spec, "a", "a");
   write_file (a, "gpu.json", text, 0644);
   snprintf (text, sizeof text, gpu_spec, "b", "b");
   write_file (b, "gpu.json", text, 0644);
   snprintf (dirs, sizeof dirs, "%s:%s", a, b);
   assert_int_equal (cdi_registry_load (dirs, &r, &err), 0);
-  assert_int_equal (cdi_resolve (r, (char *[]){ "nvidia.com/gpu=1" }, 1,
-                                 &edits, &n, &err), 0);
+  assert_int_equal (
+      cdi_resolve (r, (char *[]){ "nvidia.com/gpu=1" }, 1, &edits, &n, &err),
+      0);
   assert_int_equal (n, 2);
   assert_string_equal (env_of (edits[1]), "G=b1");
   free (edits);
-  assert_int_equal (cdi_resolve (r, (char *[]){ "nvidia.com/gpu=all" }, 1,
-                                 &edits, &n, &err), 0);
+  assert_int_equal (
+      cdi_resolve (r, (char *[]){ "nvidia.com/gpu=all" }, 1, &edits, &n, &err),
+      0);
   assert_int_equal (n, 3); /* b's spec edits, b0, b1 */
   assert_string_equal (env_of (edits[1]), "G=b0");
   assert_string_equal (env_of (edits[2]), "G=b1");
@@ -388,8 +407,9 @@ test_later_dirs_override_same_dir_conflicts (void **state)
   /* Two files of one directory defining one device: a conflict.  */
   write_file (b, "gpu2.yaml", text, 0644);
   assert_int_equal (cdi_registry_load (b, &r, &err), 0);
-  assert_true (cdi_resolve (r, (char *[]){ "nvidia.com/gpu=0" }, 1, &edits,
-                            &n, &err) < 0);
+  assert_true (
+      cdi_resolve (r, (char *[]){ "nvidia.com/gpu=0" }, 1, &edits, &n, &err)
+      < 0);
   assert_non_null (strstr (envrun_error_message (err), "defined by both"));
   envrun_error_free (&err);
   cdi_registry_free (r);
@@ -403,7 +423,7 @@ test_writable_or_broken_specs_fail_the_load (void **state)
   struct cdi_registry *r = NULL;
   envrun_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   write_file (a, "dev.json", spec_json, 0666);
   assert_true (cdi_registry_load (a, &r, &err) < 0);
   assert_null (r);
@@ -425,7 +445,7 @@ test_gpu_names (void **state)
   envrun_error_t err = NULL;
   size_t n = 0;
 
-  (void) state;
+  (void)state;
   o.devices = devs;
   o.n_devices = 2;
   o.gpus = "0,GPU-4b6f1c2e-aaaa";
@@ -436,8 +456,8 @@ test_gpu_names (void **state)
   assert_string_equal (names[2], "nvidia.com/gpu=GPU-4b6f1c2e-aaaa");
   cleanup_strvp (&names);
   o.n_devices = 0;
-  for (const char *const *g = (const char *const[]){ "none", "void", "",
-                                                      NULL };
+  for (const char *const *g
+       = (const char *const[]){ "none", "void", "", NULL };
        *g; g++)
     {
       o.gpus = *g;
@@ -453,20 +473,20 @@ test_gpu_names (void **state)
   o.gpus = "0,,x y";
   o.gpus_from_env = true;
   assert_true (cdi_requested_names (&o, &names, &n, &err) < 0);
-  assert_non_null (strstr (envrun_error_message (err),
-                           "NVIDIA_VISIBLE_DEVICES"));
+  assert_non_null (
+      strstr (envrun_error_message (err), "NVIDIA_VISIBLE_DEVICES"));
   envrun_error_free (&err);
 }
 
 static void
 test_node_complete_from_stat (void **state)
 {
-  struct cdi_device_node in = { .path = "/dev/fakedev",
-                                .host_path = "/dev/null" };
+  struct cdi_device_node in
+      = { .path = "/dev/fakedev", .host_path = "/dev/null" };
   struct cdi_node_info out;
   envrun_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (cdi_node_complete (&in, &out, &err), 0);
   assert_int_equal (out.type, 'c');
   assert_int_equal (out.major, 1);
@@ -495,16 +515,20 @@ test_user_names_inside_the_rootfs (void **state)
   envrun_error_t err = NULL;
   char link[300];
 
-  (void) state;
+  (void)state;
   assert_true (asprintf (&etc, "%s/etc", root) > 0);
   assert_int_equal (mkdir (etc, 0755), 0);
-  write_file (etc, "pw", "root:x:0:0::/root:/bin/sh\n"
-                         "alice:x:1000:1000:A:/home/alice:/bin/sh\n", 0644);
+  write_file (etc, "pw",
+              "root:x:0:0::/root:/bin/sh\n"
+              "alice:x:1000:1000:A:/home/alice:/bin/sh\n",
+              0644);
   /* An absolute link resolves inside the rootfs, not on the host.  */
   snprintf (link, sizeof link, "%s/passwd", etc);
   assert_int_equal (symlink ("/etc/pw", link), 0);
-  write_file (etc, "group", "alice:x:1000:\nvideo:x:44:alice,bob\n"
-                            "audio:x:29:bob\n", 0644);
+  write_file (etc, "group",
+              "alice:x:1000:\nvideo:x:44:alice,bob\n"
+              "audio:x:29:bob\n",
+              0644);
   rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   assert_true (rootfd >= 0);
   assert_int_equal (envrun_env_resolve_user (rootfd, "alice", &u, &err), 0);
@@ -514,8 +538,8 @@ test_user_names_inside_the_rootfs (void **state)
   assert_int_equal (u.n_groups, 1);
   assert_int_equal (u.groups[0], 44);
   envrun_env_user_free (&u);
-  assert_int_equal (envrun_env_resolve_user (rootfd, "alice:audio", &u,
-                                             &err), 0);
+  assert_int_equal (envrun_env_resolve_user (rootfd, "alice:audio", &u, &err),
+                    0);
   assert_int_equal (u.gid, 29);
   envrun_env_user_free (&u);
   assert_int_equal (envrun_env_resolve_user (rootfd, "4242:7", &u, &err), 0);
@@ -544,8 +568,8 @@ main (void)
     cmocka_unit_test (test_yaml_nesting_is_limited),
     cmocka_unit_test_setup_teardown (test_resolve_spec_then_device_edits_once,
                                      setup_tmp, teardown_tmp),
-    cmocka_unit_test_setup_teardown (test_resolve_errors_name_dirs,
-                                     setup_tmp, teardown_tmp),
+    cmocka_unit_test_setup_teardown (test_resolve_errors_name_dirs, setup_tmp,
+                                     teardown_tmp),
     cmocka_unit_test_setup_teardown (
         test_later_dirs_override_same_dir_conflicts, setup_tmp, teardown_tmp),
     cmocka_unit_test_setup_teardown (
