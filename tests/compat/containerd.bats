@@ -28,6 +28,18 @@ setup_file() {
 	CD_DIR=$(compat_tmpdir)
 	export CD_DIR
 	compat_mntns_setup "$CD_DIR"
+	# ctr makes its FIFOs in /run/containerd/fifo and containerd 1.6's
+	# shims their sockets in /run/containerd/s, whatever the config says:
+	# in our namespace (where containerd, its shims and every ctr run) a
+	# directory of ours is mounted over /run/containerd (made, empty, when
+	# missing, and removed again at the end).
+	CD_MADE_RUN=
+	if [ ! -e /run/containerd ]; then
+		mkdir -m 0711 /run/containerd && CD_MADE_RUN=1
+	fi
+	export CD_MADE_RUN
+	mkdir -m 0711 "$CD_DIR/run-containerd"
+	in_mntns mount --bind "$CD_DIR/run-containerd" /run/containerd
 	ENVRUN_ABS=$(envrun_abs)
 	export ENVRUN_ABS
 	CD_NS=envrun-compat-$$
@@ -100,7 +112,7 @@ teardown_file() {
 		wait "$CD_PID" 2>/dev/null || true
 	fi
 	# Shims outlive containerd: any left is ours if it names our socket.
-	for pid in $(pgrep -f containerd-shim-runc-v2 || true); do
+	for pid in $(pgrep -x containerd-shim || pgrep -f containerd-shim-runc-v2 || true); do
 		grep -qzF "$CD_DIR/containerd.sock" "/proc/$pid/cmdline" 2>/dev/null &&
 			kill -KILL "$pid" 2>/dev/null || true
 	done
@@ -108,6 +120,7 @@ teardown_file() {
 		rmdir "$cg" 2>/dev/null || true
 	done
 	compat_mntns_teardown "$CD_DIR"
+	[ -z "${CD_MADE_RUN:-}" ] || rmdir /run/containerd 2>/dev/null || true
 	rm -rf --one-file-system "$CD_DIR"
 }
 
@@ -117,7 +130,7 @@ teardown() {
 
 # cctr ARGS... — ctr against this file's containerd and namespace.
 cctr() {
-	command ctr --address "$CD_DIR/containerd.sock" --namespace "$CD_NS" "$@"
+	in_mntns ctr --address "$CD_DIR/containerd.sock" --namespace "$CD_NS" "$@"
 }
 
 # RUNC_OPTS — the run flags that make the runc v2 shim use envrun, with its
@@ -270,7 +283,7 @@ wait_task_status() {
 @test "ctr run -t: the task's stdio is a pty sent over the shim's console socket" {
 	# ctr -t needs a terminal on its own stdin: script(1) gives it one.
 	# shellcheck disable=SC2046
-	run --separate-stderr script -qec "ctr --address $CD_DIR/containerd.sock --namespace $CD_NS run --rm -t $(runc_opts) $IMAGE t1 sh -c 'tty; [ -t 0 ] && echo is-tty; exit 3'" /dev/null
+	run --separate-stderr script -qec "nsenter --mount=$COMPAT_MNTNS -- ctr --address $CD_DIR/containerd.sock --namespace $CD_NS run --rm -t $(runc_opts) $IMAGE t1 sh -c 'tty; [ -t 0 ] && echo is-tty; exit 3'" /dev/null
 	echo "# $output $stderr" >&2
 	[ "$status" -eq 3 ]
 	[[ "$output" == */dev/pts/0* ]]
@@ -280,7 +293,7 @@ wait_task_status() {
 @test "ctr task exec -t: an exec'd process gets its own pty" {
 	start_task te1
 	wait_task_status te1 RUNNING
-	run --separate-stderr script -qec "ctr --address $CD_DIR/containerd.sock --namespace $CD_NS task exec -t --exec-id t ${CD_NS:+te1} sh -c 'tty; exit 4'" /dev/null
+	run --separate-stderr script -qec "nsenter --mount=$COMPAT_MNTNS -- ctr --address $CD_DIR/containerd.sock --namespace $CD_NS task exec -t --exec-id t te1 sh -c 'tty; exit 4'" /dev/null
 	echo "# $output $stderr" >&2
 	[ "$status" -eq 4 ]
 	[[ "$output" == */dev/pts/* ]]
@@ -300,4 +313,26 @@ wait_task_status() {
 	[ "$status" -eq 0 ]
 	[ ! -d "/sys/fs/cgroup/memory$cg" ]
 	[ -z "$(ls -A "$CD_DIR/runc-root/$CD_NS" 2>/dev/null)" ]
+}
+
+@test "docs/orchestrators.md: the CRI runtime handler snippet is accepted by containerd with BinaryName=envrun" {
+	local doc=$TOP_SRCDIR/docs/orchestrators.md conf=$CD_DIR/cri-snippet.toml
+	[ -f "$doc" ] || skip "no docs/orchestrators.md"
+	# The toml block right after the "checked: tests/compat/containerd.bats" marker.
+	{
+		echo 'version = 2'
+		echo "root = \"$CD_DIR/cri-root\""
+		echo "state = \"$CD_DIR/cri-state\""
+		awk '/checked: tests\/compat\/containerd.bats/ { f = 1; next }
+			f && /^```toml/ { p = 1; next }
+			p && /^```/ { exit }
+			p { print }' "$doc" | sed "s|/usr/local/sbin/envrun|$ENVRUN_ABS|"
+	} >"$conf"
+	grep -q BinaryName "$conf"
+	run --separate-stderr containerd --config "$conf" config dump
+	[ "$status" -eq 0 ]
+	# The handler is there, with the shim type and our binary.
+	awk '/runtimes.envrun\]/ { f = 1 } f' <<<"$output" | grep -q 'runtime_type = "io.containerd.runc.v2"'
+	awk '/runtimes.envrun.options\]/ { f = 1 } f' <<<"$output" | grep -q "BinaryName = \"$ENVRUN_ABS\""
+	[ ! -e "$CD_DIR/cri-root" ]
 }

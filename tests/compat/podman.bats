@@ -21,6 +21,17 @@ setup_file() {
 	PM_DIR=$(compat_tmpdir)
 	export PM_DIR
 	compat_mntns_setup "$PM_DIR"
+	# podman keeps its blob-info cache in /var/lib/containers/cache
+	# whatever --root says: in podman's namespace, a directory of ours
+	# is mounted over /var/lib/containers, so the machine's own is never
+	# written (made, empty, when missing, and removed again at the end).
+	PM_MADE_VARLIB=
+	if [ ! -e /var/lib/containers ]; then
+		mkdir -m 0700 /var/lib/containers && PM_MADE_VARLIB=1
+	fi
+	export PM_MADE_VARLIB
+	mkdir -m 0700 "$PM_DIR/var-lib-containers"
+	in_mntns mount --bind "$PM_DIR/var-lib-containers" /var/lib/containers
 	ENVRUN_ABS=$(envrun_abs)
 	export ENVRUN_ABS
 	# The runtime's name is what runtime_supports_json is matched against:
@@ -32,32 +43,40 @@ setup_file() {
 	# raising a hard limit needs CAP_SYS_RESOURCE, which the bounding set
 	# lacks; conmon also runs the runtime with nproc 32768.  Ask for what
 	# the host allows.
-	cat >"$PM_DIR/containers.conf" <<EOF
+	{
+		cat <<EOF
 [containers]
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 netns = "none"
 log_driver = "k8s-file"
 
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$PM_DIR/events.log"
-tmp_dir = "$PM_DIR/libpod-tmp"
-volume_path = "$PM_DIR/volumes"
-runtime = "envrun"
-# podman passes --log FILE --log-format json to these runtimes only, and
-# reads the runtime's error from that file.
-runtime_supports_json = ["crun", "runc", "kata", "runsc", "krun", "$PM_RUNTIME_NAME"]
-
-[engine.runtimes]
-$PM_RUNTIME_NAME = ["$ENVRUN_ABS"]
-
 [network]
 network_config_dir = "$PM_DIR/networks"
+
 EOF
+		# The operator's settings, exactly as docs/orchestrators.md gives
+		# them ([engine] runtime, runtime_supports_json, [engine.runtimes]),
+		# with the built binary's path and name.  The rest of [engine]
+		# (cgroupfs manager, file events, tmp dir) is passed as flags by pm.
+		doc_podman_snippet | sed -e "s|/usr/local/sbin/envrun|$ENVRUN_ABS|" \
+			-e "s|\"envrun\"|\"$PM_RUNTIME_NAME\"|g" -e "s|^envrun = |$PM_RUNTIME_NAME = |"
+	} >"$PM_DIR/containers.conf"
+	grep -q "runtime_supports_json = .*\"$PM_RUNTIME_NAME\"" "$PM_DIR/containers.conf" || {
+		fail "docs/orchestrators.md gives no runtime_supports_json with envrun"
+		return 1
+	}
 	make_busybox_tar "$PM_DIR/busybox.tar"
 	pm import "$PM_DIR/busybox.tar" "$IMAGE" >/dev/null
 	rm -f "$PM_DIR/busybox.tar"
+}
+
+# doc_podman_snippet — the toml block of docs/orchestrators.md right after
+# its "checked: tests/compat/podman.bats" marker.
+doc_podman_snippet() {
+	awk '/checked: tests\/compat\/podman.bats/ { f = 1; next }
+		f && /^```toml/ { p = 1; next }
+		p && /^```/ { exit }
+		p { print }' "$TOP_SRCDIR/docs/orchestrators.md"
 }
 
 teardown_file() {
@@ -67,6 +86,7 @@ teardown_file() {
 		pm rmi -a -f >/dev/null 2>&1 || true
 	fi
 	compat_mntns_teardown "$PM_DIR"
+	[ -z "${PM_MADE_VARLIB:-}" ] || rmdir /var/lib/containers 2>/dev/null || true
 	rm -rf --one-file-system "$PM_DIR"
 }
 
