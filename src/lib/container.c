@@ -125,7 +125,7 @@ refuse_unsupported (const struct envrun_config *cfg, envrun_error_t *err)
 /* Everything the runtime decides and prepares before cloning.  */
 static int
 setup_prepare (struct setup *s, const struct envrun_run_options *opts,
-               struct envrun_config *cfg, envrun_error_t *err)
+               struct envrun_config *cfg, bool detached, envrun_error_t *err)
 {
   const char *root = cfg->root_path;
   int sp[2];
@@ -142,6 +142,12 @@ setup_prepare (struct setup *s, const struct envrun_run_options *opts,
   if (root == NULL)
     return envrun_error_set (err, EINVAL, "config.json: .root.path: "
                                           "required");
+  /* Nobody would hold the pty master once create or run -d returns.  */
+  if (cfg->process->terminal && opts->console_socket == NULL
+      && (detached || opts->detach))
+    return envrun_error_set (err, EINVAL, "config.json: .process.terminal: "
+                             "a detached container needs --console-socket "
+                             "to receive its terminal");
   if (root[0] == '/' || opts->bundle == NULL)
     snprintf (s->rootfs, sizeof s->rootfs, "%s", root);
   else
@@ -346,7 +352,7 @@ envrun_container_create (const struct envrun_run_options *opts,
 {
   struct setup s;
   struct started c;
-  int ret = setup_prepare (&s, opts, cfg, err);
+  int ret = setup_prepare (&s, opts, cfg, true, err);
 
   if (ret == 0)
     ret = start_container (&s, true, &c, err);
@@ -370,7 +376,7 @@ envrun_container_run (const struct envrun_run_options *opts,
 {
   struct setup s;
   struct started c;
-  int ret = setup_prepare (&s, opts, cfg, err);
+  int ret = setup_prepare (&s, opts, cfg, false, err);
 
   if (ret == 0)
     ret = start_container (&s, false, &c, err);

@@ -19,9 +19,26 @@
 #define STATE_FILE "state.json"
 #define STATE_MAX (1024 * 1024)
 
+/* The state root with its parents, as runc's MkdirAll: containerd's shim
+   passes /run/containerd/runc/<namespace> before anything made it.  */
 static int
 ensure_root (const char *root, envrun_error_t *err)
 {
+  char path[PATH_MAX];
+
+  if (mkdir (root, 0700) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT || strlen (root) >= sizeof path)
+    return envrun_error_set (err, errno, "create state root `%s`", root);
+  strcpy (path, root);
+  for (char *p = path + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        if (mkdir (path, 0700) < 0 && errno != EEXIST)
+          return envrun_error_set (err, errno, "create `%s`", path);
+        *p = '/';
+      }
   if (mkdir (root, 0700) < 0 && errno != EEXIST)
     return envrun_error_set (err, errno, "create state root `%s`", root);
   return 0;
