@@ -69,16 +69,6 @@ run_plan_free (struct run_plan *p)
 }
 
 static void
-gen_list (struct json_gen *g, const char *key, const char *const *v)
-{
-  json_gen_key (g, key);
-  json_gen_array_open (g);
-  for (; *v; v++)
-    json_gen_string (g, *v);
-  json_gen_array_close (g);
-}
-
-static void
 gen_mount (struct json_gen *g, const char *dst, const char *type,
            const char *src, const char *const *opts)
 {
@@ -86,7 +76,7 @@ gen_mount (struct json_gen *g, const char *dst, const char *type,
   json_gen_kv_string (g, "destination", dst);
   json_gen_kv_string (g, "type", type);
   json_gen_kv_string (g, "source", src);
-  gen_list (g, "options", opts);
+  json_gen_kv_strv (g, "options", opts);
   json_gen_object_close (g);
 }
 
@@ -347,9 +337,9 @@ gen_process (struct json_gen *g, const struct envrun_env_meta *m,
   json_gen_kv_string (g, "cwd", cwd);
   json_gen_key (g, "capabilities");
   json_gen_object_open (g);
-  gen_list (g, "bounding", default_caps);
-  gen_list (g, "effective", default_caps);
-  gen_list (g, "permitted", default_caps);
+  json_gen_kv_strv (g, "bounding", default_caps);
+  json_gen_kv_strv (g, "effective", default_caps);
+  json_gen_kv_strv (g, "permitted", default_caps);
   json_gen_object_close (g);
   json_gen_key (g, "rlimits");
   json_gen_array_open (g);
@@ -469,8 +459,8 @@ gen_linux (struct json_gen *g, const struct envrun_env_run_options *o,
     gen_device (g, &p->nodes[i]);
   json_gen_array_close (g);
   gen_resources (g, o, p);
-  gen_list (g, "maskedPaths", masked_paths);
-  gen_list (g, "readonlyPaths", readonly_paths);
+  json_gen_kv_strv (g, "maskedPaths", masked_paths);
+  json_gen_kv_strv (g, "readonlyPaths", readonly_paths);
   /* TODO(seccomp): the default profile is attached to the parsed config by
      envrun_env_run (seccomp_default_profile); it is not in this text, so an
      exported bundle runs without it until the profile has a JSON form the
@@ -510,9 +500,9 @@ gen_hooks (struct json_gen *g, const struct run_plan *p)
             json_gen_object_open (g);
             json_gen_kv_string (g, "path", h->path);
             if (h->args)
-              gen_list (g, "args", (const char *const *) h->args);
+              json_gen_kv_strv (g, "args", (const char *const *) h->args);
             if (h->env)
-              gen_list (g, "env", (const char *const *) h->env);
+              json_gen_kv_strv (g, "env", (const char *const *) h->env);
             if (h->has_timeout)
               json_gen_kv_int (g, "timeout", h->timeout);
             json_gen_object_close (g);

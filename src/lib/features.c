@@ -63,16 +63,6 @@ cleanup_json_genp (struct json_gen **g)
 }
 
 static void
-features_strings (struct json_gen *g, const char *key, const char *const *v)
-{
-  json_gen_key (g, key);
-  json_gen_array_open (g);
-  for (; *v; v++)
-    json_gen_string (g, *v);
-  json_gen_array_close (g);
-}
-
-static void
 cleanup_cap_freep (char **p)
 {
   if (*p)
@@ -137,7 +127,7 @@ features_seccomp (struct json_gen *g)
     if (features_action_available (*a))
       json_gen_string (g, *a);
   json_gen_array_close (g);
-  features_strings (g, "operators", seccomp_operator_names);
+  json_gen_kv_strv (g, "operators", seccomp_operator_names);
   json_gen_key (g, "archs");
   json_gen_array_open (g);
   for (const char *const *a = seccomp_arch_names; *a; a++)
@@ -152,7 +142,7 @@ features_seccomp (struct json_gen *g)
         json_gen_string (g, *a);
     }
   json_gen_array_close (g);
-  features_strings (g, "knownFlags", seccomp_flag_names);
+  json_gen_kv_strv (g, "knownFlags", seccomp_flag_names);
   json_gen_key (g, "supportedFlags");
   json_gen_array_open (g);
   for (const char *const *f = seccomp_flag_names; *f; f++)
@@ -231,8 +221,8 @@ envrun_features_json (char **out, envrun_error_t *err)
   json_gen_object_open (g);
   json_gen_kv_string (g, "ociVersionMin", ENVRUN_OCI_VERSION_MIN);
   json_gen_kv_string (g, "ociVersionMax", ENVRUN_OCI_VERSION);
-  features_strings (g, "hooks", features_hooks);
-  features_strings (g, "mountOptions", features_mount_options);
+  json_gen_kv_strv (g, "hooks", features_hooks);
+  json_gen_kv_strv (g, "mountOptions", features_mount_options);
   features_linux (g);
   json_gen_key (g, "annotations");
   json_gen_object_open (g);

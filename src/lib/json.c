@@ -739,3 +739,13 @@ json_gen_finish (struct json_gen *g, char **out, size_t *len,
     *len = n;
   return 0;
 }
+
+void
+json_gen_kv_strv (struct json_gen *g, const char *k, const char *const *v)
+{
+  json_gen_key (g, k);
+  json_gen_array_open (g);
+  for (; v && *v; v++)
+    json_gen_string (g, *v);
+  json_gen_array_close (g);
+}

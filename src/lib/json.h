@@ -113,6 +113,9 @@ void json_gen_kv_string (struct json_gen *g, const char *k, const char *v);
 void json_gen_kv_int (struct json_gen *g, const char *k, int64_t v);
 void json_gen_kv_uint (struct json_gen *g, const char *k, uint64_t v);
 void json_gen_kv_bool (struct json_gen *g, const char *k, bool v);
+/* key + array of the NULL-terminated strings v.  */
+void json_gen_kv_strv (struct json_gen *g, const char *k,
+                       const char *const *v);
 /* Copy an already-parsed subtree into the output.  */
 void json_gen_node (struct json_gen *g, json_node *n);
 /* Get the text (malloc'd, NUL-terminated, no trailing newline).  */

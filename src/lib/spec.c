@@ -95,16 +95,6 @@ static const struct spec_mount spec_rootless_sys = {
 };
 
 static void
-spec_strings (struct json_gen *g, const char *key, const char *const *v)
-{
-  json_gen_key (g, key);
-  json_gen_array_open (g);
-  for (; *v; v++)
-    json_gen_string (g, *v);
-  json_gen_array_close (g);
-}
-
-static void
 spec_process (struct json_gen *g)
 {
   static const char *const args[] = { "sh", NULL };
@@ -117,15 +107,15 @@ spec_process (struct json_gen *g)
   json_gen_kv_uint (g, "uid", 0);
   json_gen_kv_uint (g, "gid", 0);
   json_gen_object_close (g);
-  spec_strings (g, "args", args);
-  spec_strings (g, "env", spec_env);
+  json_gen_kv_strv (g, "args", args);
+  json_gen_kv_strv (g, "env", spec_env);
   json_gen_kv_string (g, "cwd", "/");
   json_gen_key (g, "capabilities");
   json_gen_object_open (g);
-  spec_strings (g, "bounding", spec_caps);
-  spec_strings (g, "effective", spec_caps);
-  spec_strings (g, "permitted", spec_caps);
-  spec_strings (g, "ambient", spec_caps);
+  json_gen_kv_strv (g, "bounding", spec_caps);
+  json_gen_kv_strv (g, "effective", spec_caps);
+  json_gen_kv_strv (g, "permitted", spec_caps);
+  json_gen_kv_strv (g, "ambient", spec_caps);
   json_gen_object_close (g);
   json_gen_key (g, "rlimits");
   json_gen_array_open (g);
@@ -226,8 +216,8 @@ spec_linux (struct json_gen *g, bool rootless)
       json_gen_object_close (g);
     }
   json_gen_array_close (g);
-  spec_strings (g, "maskedPaths", spec_masked_paths);
-  spec_strings (g, "readonlyPaths", spec_readonly_paths);
+  json_gen_kv_strv (g, "maskedPaths", spec_masked_paths);
+  json_gen_kv_strv (g, "readonlyPaths", spec_readonly_paths);
   json_gen_object_close (g);
 }
 
