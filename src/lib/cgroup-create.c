@@ -216,6 +216,11 @@ cgroup_create (const struct envrun_config *cfg, const char *id,
   ret = cgroup_handle_for_create (lx ? lx->cgroups_path : NULL, id, &h, err);
   if (ret < 0)
     return ret;
+  /* An orchestrator that names the cgroup reads it too (containerd's
+     metrics and OOM events read the v1 hierarchies): give it runc's
+     layout.  Without cgroupsPath the placement is ours to make cheap.  */
+  if (lx == NULL || lx->cgroups_path == NULL || !lx->cgroups_path[0])
+    cgroup_hybrid_keep_needed (h, lx ? lx->resources : NULL);
   ret = create_dirs (h, err);
   if (ret == 0 && h->mode == CGROUP_MODE_UNIFIED)
     ret = cgroup_v2_enable_controllers (h, NULL, err);

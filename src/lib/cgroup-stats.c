@@ -77,7 +77,10 @@ static void
 stats_cpu (const struct cgroup_handle *h, struct json_gen *g)
 {
   const char *acct = v1dir (h, "cpuacct"), *cpu = v1dir (h, "cpu");
-  const char *u = h->mode == CGROUP_MODE_UNIFIED ? v2dir (h) : NULL;
+  /* The unified leaf's cpu.stat is core (no controller needed): on a
+     hybrid host it is the usage of a container not in v1 cpuacct.  */
+  const char *u = h->mode == CGROUP_MODE_UNIFIED || acct == NULL ? v2dir (h)
+                                                                 : NULL;
   long hz = sysconf (_SC_CLK_TCK);
   uint64_t tick_ns = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
 
@@ -192,6 +195,21 @@ stats_memory (const struct cgroup_handle *h, struct json_gen *g)
   json_gen_object_close (g);
 }
 
+/* Without a pids controller (hybrid host, no pids limit): the tasks of
+   the unified leaf, which is what pids.current would count.  */
+static uint64_t
+count_threads (const char *dir)
+{
+  cleanup_free char *text = NULL;
+  uint64_t n = 0;
+
+  if (dir == NULL || cgroup_read (dir, "cgroup.threads", &text, NULL) < 0)
+    return 0;
+  for (const char *c = text; *c; c++)
+    n += *c == '\n';
+  return n;
+}
+
 static void
 stats_pids_cpuset (const struct cgroup_handle *h, struct json_gen *g)
 {
@@ -202,7 +220,8 @@ stats_pids_cpuset (const struct cgroup_handle *h, struct json_gen *g)
 
   json_gen_key (g, "pids");
   json_gen_object_open (g);
-  json_gen_kv_uint (g, "current", rd (u ? u : p, "pids.current"));
+  json_gen_kv_uint (g, "current", u || p ? rd (u ? u : p, "pids.current")
+                                          : count_threads (v2dir (h)));
   json_gen_kv_uint (g, "limit", limit == UINT64_MAX ? 0 : limit);
   json_gen_object_close (g);
   /* runc reports cpuset as lists of numbers; ranges are kept as text in

@@ -629,6 +629,7 @@ cgroup_open (const char *path, struct cgroup_handle **out, envrun_error_t *err)
   paths_free (paths, h->n_hier);
   if (ret < 0)
     return ret;
+  cgroup_hybrid_keep_existing (h);
   if (h->mode == CGROUP_MODE_UNIFIED)
     h->unified_fd = open (h->hier[0].dir, O_DIRECTORY | O_CLOEXEC);
   *out = steal_pointer (&h);
@@ -689,4 +690,79 @@ cgroup_handle_for_create (const char *cgroups_path, const char *id,
     return ret;
   *out = steal_pointer (&h);
   return 0;
+}
+
+/* ---- hybrid hosts: v1 only where a limit needs it ----
+
+   Every migration into a cgroup waits for an RCU grace period after the
+   machine has been idle (7-20 ms here); cloning into the unified leaf
+   with CLONE_INTO_CGROUP does not migrate at all.  On a hybrid host the
+   unified leaf gives envrun all it needs for a container without limits:
+   cgroup.procs (ps, kill --all), cgroup.freeze (pause), a BPF device
+   program (device rules).  So when the config leaves the cgroup's place
+   to us (no cgroupsPath), the v1 hierarchies are joined only for the
+   controllers a configured limit needs.  */
+
+static bool
+needs_controller (const struct envrun_resources *r, const char *name)
+{
+  if (r == NULL)
+    return false;
+  if (strstr (name, "memory"))
+    return r->has_memory_limit || r->has_memory_reservation
+           || r->has_memory_swap || r->has_memory_kernel
+           || r->has_memory_kernel_tcp || r->has_memory_swappiness
+           || r->has_disable_oom_killer;
+  if (strstr (name, "cpuset"))
+    return r->cpu_cpus || r->cpu_mems;
+  if (strstr (name, "cpu"))
+    return r->has_cpu_shares || r->has_cpu_quota || r->has_cpu_period
+           || r->has_cpu_burst || r->has_cpu_realtime_runtime
+           || r->has_cpu_realtime_period || r->has_cpu_idle;
+  if (strstr (name, "pids"))
+    return r->has_pids_limit;
+  if (strstr (name, "blkio"))
+    return r->has_blkio_weight || r->has_blkio_leaf_weight
+           || r->n_blkio_weight_devices || r->n_blkio_throttle_read_bps
+           || r->n_blkio_throttle_write_bps || r->n_blkio_throttle_read_iops
+           || r->n_blkio_throttle_write_iops;
+  if (strstr (name, "hugetlb"))
+    return r->n_hugepage_limits > 0;
+  if (strstr (name, "net_cls") || strstr (name, "net_prio"))
+    return r->has_network_class_id || r->n_network_priorities;
+  return false; /* devices, freezer, name=systemd, perf_event, rdma… */
+}
+
+static void
+drop_hierarchy (struct cgroup_handle *h, size_t i)
+{
+  free (h->hier[i].name);
+  free (h->hier[i].mount);
+  free (h->hier[i].dir);
+  memmove (&h->hier[i], &h->hier[i + 1],
+           (h->n_hier - i - 1) * sizeof *h->hier);
+  h->n_hier--;
+}
+
+void
+cgroup_hybrid_keep_needed (struct cgroup_handle *h,
+                           const struct envrun_resources *r)
+{
+  if (h->mode != CGROUP_MODE_HYBRID || cgroup_unified (h) == NULL)
+    return;
+  for (size_t i = h->n_hier; i-- > 0;)
+    if (!h->hier[i].unified && !needs_controller (r, h->hier[i].name))
+      drop_hierarchy (h, i);
+}
+
+void
+cgroup_hybrid_keep_existing (struct cgroup_handle *h)
+{
+  struct stat st;
+
+  if (h->mode != CGROUP_MODE_HYBRID || cgroup_unified (h) == NULL)
+    return;
+  for (size_t i = h->n_hier; i-- > 0;)
+    if (!h->hier[i].unified && stat (h->hier[i].dir, &st) < 0)
+      drop_hierarchy (h, i);
 }

@@ -131,6 +131,12 @@ struct cgroup_handle
   size_t n_created;
 };
 
+/* Hybrid hosts: keep the unified leaf and only the v1 hierarchies a limit
+   in `r` needs (create), or only those the container has (open).  */
+void cgroup_hybrid_keep_needed (struct cgroup_handle *h,
+                                const struct envrun_resources *r);
+void cgroup_hybrid_keep_existing (struct cgroup_handle *h);
+
 /* A handle with hierarchies and resolved dirs, nothing created yet.  */
 int cgroup_handle_for_create (const char *cgroups_path, const char *id,
                               struct cgroup_handle **out, envrun_error_t *err);

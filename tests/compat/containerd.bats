@@ -303,15 +303,15 @@ wait_task_status() {
 	start_task d1
 	wait_task_status d1 RUNNING
 	pid=$(cctr task ls | awk '$1 == "d1" { print $2 }')
-	cg=$(cgroup_path_of "$pid" memory)
-	[ -d "/sys/fs/cgroup/memory$cg" ]
+	cg=$(unified_cgroup_dir "$pid")
+	[ -d "$cg" ]
 	cctr task kill -s KILL d1
 	wait_task_status d1 STOPPED
 	ctrrun task delete d1
 	[ "$status" -eq 0 ]
 	ctrrun container delete d1
 	[ "$status" -eq 0 ]
-	[ ! -d "/sys/fs/cgroup/memory$cg" ]
+	[ ! -d "$cg" ]
 	[ -z "$(ls -A "$CD_DIR/runc-root/$CD_NS" 2>/dev/null)" ]
 }
 

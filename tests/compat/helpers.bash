@@ -89,6 +89,20 @@ compat_mntns_teardown() {
 }
 
 # cgroups_of_pid PID — the pid's cgroup paths, one "controllers:path" a line.
+# unified_cgroup_dir PID — the pid's cgroup directory in the unified
+# hierarchy (cgroup2 at /sys/fs/cgroup on v2 hosts, /sys/fs/cgroup/unified
+# on hybrid ones).  envrun always places a container there; on a hybrid
+# host it joins v1 hierarchies only for the limits that need them.
+unified_cgroup_dir() {
+	local p
+	p=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
+	if [ -d /sys/fs/cgroup/unified ]; then
+		echo "/sys/fs/cgroup/unified$p"
+	else
+		echo "/sys/fs/cgroup$p"
+	fi
+}
+
 cgroup_path_of() {
 	# cgroup_path_of PID CONTROLLER — the pid's path in that v1 hierarchy.
 	awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++)

@@ -155,6 +155,9 @@ wait_until() {
 
 @test "events --stats prints valid JSON with non-zero usage" {
 	set_args sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000'
+	# A memory limit: on a hybrid host a container without one is not in
+	# the v1 memory hierarchy (cpu and pids come from the unified leaf).
+	update_config '.linux.resources.memory.limit = 268435456'
 	id=$(new_id)
 	run_detached "$id"
 	sleep 0.5
@@ -164,6 +167,33 @@ wait_until() {
 	echo "$output" | jq -e --arg id "$id" '.type == "stats" and .id == $id
 		and .data.cpu.usage.total > 0 and .data.memory.usage.usage > 0
 		and .data.pids.current >= 1'
+}
+
+@test "events --stats without limits: cpu usage and pids from the unified cgroup" {
+	update_config 'del(.linux.cgroupsPath)'
+	set_args sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; exec sleep 1000'
+	id=$(new_id)
+	run_detached "$id"
+	sleep 0.5
+	envrun events --stats "$id"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.data.cpu.usage.total > 0 and .data.pids.current >= 1'
+}
+
+@test "hybrid host: a container without limits or cgroupsPath joins no v1 hierarchy" {
+	[ -d /sys/fs/cgroup/unified ] && [ -d /sys/fs/cgroup/memory ] ||
+		skip "not a hybrid cgroup host"
+	update_config 'del(.linux.cgroupsPath)'
+	set_args sleep 1000
+	id=$(new_id)
+	run_detached "$id"
+	pid=$(container_pid "$id")
+	# The unified line names the container's cgroup; no v1 line may.
+	cat "/proc/$pid/cgroup" >&2
+	unified=$(sed -n 's/^0:://p' "/proc/$pid/cgroup")
+	[ -n "$unified" ] && [ "$unified" != / ]
+	run grep -E "^[1-9][0-9]*:[^:]+:$unified\$" "/proc/$pid/cgroup"
+	[ "$status" -ne 0 ]
 }
 
 @test "after delete no cgroup directory is left in any hierarchy" {
