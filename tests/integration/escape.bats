@@ -148,7 +148,7 @@ exe_attack() {
 	# The probe reads a host file through a host directory fd it was
 	# given on purpose (--preserve-fds): exactly what a leaked fd allows.
 	set_args /bin/escape-probe fd-escape 3 secret
-	envrun run --preserve-fds 1 --bundle "$BUNDLE" "$(new_id)" 3<"$HOSTDIR" </dev/null
+	ENVRUN_KEEP_FDS=1 envrun run --preserve-fds 1 --bundle "$BUNDLE" "$(new_id)" 3<"$HOSTDIR" </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$(cat "$HOSTDIR/secret")"* ]]
 }
@@ -157,7 +157,7 @@ exe_attack() {
 	set_cgroups_path
 	set_args /bin/escape-probe fds
 	# Host directories and files open in the caller: none may pass.
-	envrun --log "$TEST_TMPDIR/log" run --bundle "$BUNDLE" "$(new_id)" \
+	ENVRUN_KEEP_FDS=1 envrun --log "$TEST_TMPDIR/log" run --bundle "$BUNDLE" "$(new_id)" \
 		3<"$HOSTDIR" 4<"$HOSTDIR/secret" 5<"$ENVRUN_ROOT" 7</etc 9<"$TEST_TMPDIR" </dev/null
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | cut -d' ' -f1 | sort -n | tr '\n' ' ')" = "0 1 2 " ]
@@ -184,7 +184,7 @@ exe_attack() {
 
 @test "CVE-2024-21626: --preserve-fds N passes exactly fds 3..N+2, with their targets" {
 	set_args /bin/escape-probe fds
-	envrun run --preserve-fds 2 --bundle "$BUNDLE" "$(new_id)" \
+	ENVRUN_KEEP_FDS=1 envrun run --preserve-fds 2 --bundle "$BUNDLE" "$(new_id)" \
 		3<"$HOSTDIR/secret" 4<"$HOSTDIR" 5</etc </dev/null
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | cut -d' ' -f1 | sort -n | tr '\n' ' ')" = "0 1 2 3 4 " ]
@@ -220,7 +220,7 @@ exe_attack() {
 @test "CVE-2024-21626: a preserved host directory fd as process.cwd is refused" {
 	update_config '.process.cwd = "/proc/self/fd/3"'
 	set_args sh -c 'pwd; cat secret'
-	envrun run --preserve-fds 1 --bundle "$BUNDLE" "$(new_id)" 3<"$HOSTDIR" </dev/null
+	ENVRUN_KEEP_FDS=1 envrun run --preserve-fds 1 --bundle "$BUNDLE" "$(new_id)" 3<"$HOSTDIR" </dev/null
 	[ "$status" -ne 0 ]
 	[[ "$output" != *host-secret* ]]
 	[[ "$stderr" == *"outside the container"* ]]

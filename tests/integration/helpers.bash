@@ -94,7 +94,14 @@ requires_cmd() {
 # with descriptors of the test's own in process.bats).
 ENVRUN_CMD_TIMEOUT=${ENVRUN_CMD_TIMEOUT:-120}
 envrun_exec() {
-	timeout -k 5 "$ENVRUN_CMD_TIMEOUT" "$ENVRUN" "$@" 3>&- 4>&-
+	# bats reads its own fds 3 and 4 until every holder closes them: a
+	# detached container must not inherit them.  Tests that pass fds 3
+	# and 4 on purpose (--preserve-fds) set ENVRUN_KEEP_FDS=1.
+	if [ -n "${ENVRUN_KEEP_FDS:-}" ]; then
+		timeout -k 5 "$ENVRUN_CMD_TIMEOUT" "$ENVRUN" "$@"
+	else
+		timeout -k 5 "$ENVRUN_CMD_TIMEOUT" "$ENVRUN" "$@" 3>&- 4>&-
+	fi
 }
 
 # envrun ARGS... — run the binary under test with the test's --root, as
