@@ -159,6 +159,7 @@ table() {
 	local ref=$1 name m r
 	shift
 	local head=${TABLE_RATIO_HEAD:-"÷ $ref"}
+	md ""
 	md "| | median (ms, this machine) | $head |"
 	md "|---|---:|---:|"
 	for name in "$@"; do

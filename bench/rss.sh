@@ -33,6 +33,7 @@ for rt in "${RUNTIMES[@]}"; do
 		/usr/bin/time -f %M -o "$T/rss" "${c[@]}" >/dev/null 2>&1 && cat "$T/rss"
 	done | median)
 done
+md ""
 md "| | peak RSS (KiB) | ÷ envrun |"
 md "|---|---:|---:|"
 for rt in "${RUNTIMES[@]}"; do
