@@ -238,7 +238,9 @@ probe_runtimes() { # BUNDLE
 	else
 		skip_note "crun not installed"
 	fi
-	if have bwrap; then
+	if [ -n "${PROBE_NO_BWRAP:-}" ]; then
+		:
+	elif have bwrap; then
 		# shellcheck disable=SC2046
 		if out=$($(bwrap_cmd "$b/rootfs" /bin/true) 2>&1); then
 			RUNTIMES+=(bwrap)
