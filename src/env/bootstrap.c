@@ -6,6 +6,8 @@
 #include "env-internal.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,12 @@ env_bootstrap (const struct envrun_env_create_options *o, const char *target,
     return envrun_error_set (err, errno, "fork");
   if (pid == 0)
     {
+      /* debootstrap mounts /proc and /sys in the target; in a mount
+         namespace of its own they vanish with it, however it ends, and
+         never show in the host's table or under the store.  */
+      if (unshare (CLONE_NEWNS) < 0
+          || mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        _exit (126);
       /* debootstrap talks a lot; keep stdout for our own output.  */
       dup2 (STDERR_FILENO, STDOUT_FILENO);
       execvp ("debootstrap", argv);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,21 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+/* The mount a directory fd is on: removal never descends into another
+   mount (a /proc or a bind mount left in a half-made layer would
+   otherwise have the host's files deleted through it).  */
+static int
+mount_id (int fd, uint64_t *out)
+{
+  struct statx stx;
+
+  if (statx (fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &stx) < 0
+      || !(stx.stx_mask & STATX_MNT_ID))
+    return -1;
+  *out = stx.stx_mnt_id;
+  return 0;
+}
 
 static int
 rm_rf_children (int dfd, int depth, envrun_error_t *err)
@@ -44,8 +60,13 @@ rm_rf_children (int dfd, int depth, envrun_error_t *err)
         cleanup_close int sub = openat (dfd, de->d_name,
                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW
                                             | O_CLOEXEC);
+        uint64_t here = 0, there = 0;
         if (sub < 0)
           return envrun_error_set (err, errno, "open %s", de->d_name);
+        if (mount_id (dfd, &here) == 0 && mount_id (sub, &there) == 0
+            && here != there)
+          return envrun_error_set (err, EBUSY, "%s: a mount point, not "
+                                   "removed", de->d_name);
         if (depth > 4 * ENV_MAX_DEPTH)
           return envrun_error_set (err, ELOOP, "%s: too deep", de->d_name);
         if (rm_rf_children (sub, depth + 1, err) < 0)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -357,6 +358,35 @@ test_diff_whiteouts (void **state)
   env_rm_rf (dir, NULL);
 }
 
+/* Removing a half-made layer must never descend into a mount left in it
+   (debootstrap's /proc, a bind of a host directory): the files behind it
+   are not ours.  */
+static void
+test_rm_rf_stops_at_mount_points (void **state)
+{
+  char top[] = "/tmp/test-env-rm.XXXXXX", sub[64], keep[80];
+  envrun_error_t err = NULL;
+
+  (void) state;
+  if (geteuid () != 0)
+    skip ();
+  assert_non_null (mkdtemp (top));
+  snprintf (sub, sizeof sub, "%s/a", top);
+  assert_int_equal (mkdir (sub, 0755), 0);
+  assert_int_equal (mount ("tmpfs", sub, "tmpfs", 0, NULL), 0);
+  snprintf (keep, sizeof keep, "%s/keep", sub);
+  int fd = open (keep, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  assert_true (fd >= 0);
+  close (fd);
+  assert_true (env_rm_rf (top, &err) < 0);
+  assert_non_null (strstr (envrun_error_message (err), "mount point"));
+  envrun_error_free (&err);
+  assert_int_equal (access (keep, F_OK), 0);
+  assert_int_equal (umount2 (sub, MNT_DETACH), 0);
+  assert_int_equal (env_rm_rf (top, &err), 0);
+  assert_int_not_equal (access (top, F_OK), 0);
+}
+
 int
 main (void)
 {
@@ -367,6 +397,7 @@ main (void)
     cmocka_unit_test (test_tar_hostile),
     cmocka_unit_test (test_tar_device_needs_root),
     cmocka_unit_test (test_diff_whiteouts),
+    cmocka_unit_test (test_rm_rf_stops_at_mount_points),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
