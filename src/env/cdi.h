@@ -90,6 +90,14 @@ int cdi_spec_parse (const char *text, size_t len, const char *file, bool yaml,
                     struct cdi_spec **out, envrun_error_t *err);
 void cdi_spec_free (struct cdi_spec *s);
 
+/* Shared by cdi.c, cdi-yaml.c and cdi-registry.c.  */
+int cdi_strv_push (char ***v, size_t *n, const char *s);
+bool cdi_valid_kind (const char *kind); /* "vendor/class" */
+bool cdi_valid_device_name (const char *name);
+/* A YAML spec as JSON text for the field walk (cdi-yaml.c).  */
+int cdi_yaml_to_json (const char *text, size_t len, const char *file,
+                      char **out, size_t *out_len, envrun_error_t *err);
+
 struct cdi_registry
 {
   struct cdi_spec **specs;
