@@ -63,8 +63,11 @@ make_node (int rootfd, const char *path, mode_t type, mode_t perm,
                                err);
   if (dirfd < 0)
     return -1;
-  unlinkat (dirfd, slash + 1, 0);
-  if (mknodat (dirfd, slash + 1, type | perm, dev) < 0)
+  /* /dev is usually a fresh tmpfs: unlink only what is in the way.  */
+  int r = mknodat (dirfd, slash + 1, type | perm, dev);
+  if (r < 0 && errno == EEXIST && unlinkat (dirfd, slash + 1, 0) == 0)
+    r = mknodat (dirfd, slash + 1, type | perm, dev);
+  if (r < 0)
     {
       if (errno == EPERM)
         {
