@@ -252,7 +252,8 @@ classify (const struct stack *all, const struct stack *lower,
 
   if (d == NULL)
     return envrun_error_set (err, ENOMEM, "diff");
-  qsort (c->paths, c->n, sizeof *c->paths, cmp_str);
+  if (c->n > 1)
+    qsort (c->paths, c->n, sizeof *c->paths, cmp_str);
   for (size_t i = 0; i < c->n; i++)
     {
       cleanup_free char *wl = NULL;

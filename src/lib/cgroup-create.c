@@ -86,12 +86,14 @@ make_dirs (struct cgroup_handle *h, const struct cgroup_hierarchy *hier,
       else
         {
           ret = remember_created (h, buf, err);
-          if (ret == 0 && cpuset)
-            ret = cpuset_inherit (buf, err);
           if (ret < 0)
             return ret;
           *leaf_created = next == NULL;
         }
+      /* Also for a parent another create just made: it may not have
+         filled its cpuset yet, and joining an empty one fails (ENOSPC).  */
+      if (cpuset && (ret = cpuset_inherit (buf, err)) < 0)
+        return ret;
       if (next)
         *next = '/';
       p = next;

@@ -190,23 +190,26 @@ enter_cwd (const struct envrun_process *p, int sock, envrun_error_t *err)
     }
 }
 
-/* Block until `start` opens the fifo for reading.  */
-static void
+/* Block until `start` opens the fifo for reading.  The fd stays open
+   (close-on-exec) and is written only after the startContainer hooks:
+   `start` takes the byte, then waits for end-of-file, which execve gives
+   it, before running poststart, as the spec orders them.  */
+static int
 wait_for_start (struct setup *s)
 {
   char path[32];
   int fd;
 
   if (s->fifo_fd < 0)
-    return;
+    return -1;
   snprintf (path, sizeof path, "/proc/self/fd/%d", s->fifo_fd);
   do
     fd = open (path, O_WRONLY | O_CLOEXEC);
   while (fd < 0 && errno == EINTR);
-  if (fd < 0 || write (fd, "0", 1) != 1)
+  if (fd < 0)
     _exit (1);
-  close (fd);
   close (s->fifo_fd);
+  return fd;
 }
 
 static __attribute__ ((noreturn)) void
@@ -244,7 +247,7 @@ finish_process (struct setup *s, envrun_error_t *err)
   if (process_close_fds (s->opts->preserve_fds, err) < 0)
     sync_fail (sock, err);
   sync_send (sock, SYNC_READY, 0, NULL, 0, -1);
-  wait_for_start (s);
+  int started = wait_for_start (s);
   if (s->cfg->hooks.n_hooks[ENVRUN_HOOK_START_CONTAINER]
       && hooks_run (s->cfg, ENVRUN_HOOK_START_CONTAINER, state_json, err)
              < 0)
@@ -252,6 +255,8 @@ finish_process (struct setup *s, envrun_error_t *err)
       fprintf (stderr, "envrun: %s\n", envrun_error_message (*err));
       _exit (1);
     }
+  if (started >= 0 && write (started, "0", 1) != 1)
+    _exit (1);
   exec_program (s, prog, err);
 }
 

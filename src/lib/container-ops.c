@@ -104,7 +104,8 @@ release_fifo (int dirfd, const struct container_state *s,
   if (fifo < 0)
     return envrun_error_set (err, errno, "open exec.fifo of `%s`", s->id);
   /* A fresh fifo polls readable only once the container process wrote
-     its byte (our open released its blocking open for writing).  */
+     its byte (our open released its blocking open for writing), which it
+     does after the startContainer hooks.  */
   while (1)
     {
       struct pollfd p[2] = { { fifo, POLLIN, 0 }, { pidfd, POLLIN, 0 } };
@@ -115,6 +116,16 @@ release_fifo (int dirfd, const struct container_state *s,
       if (p[1].revents || pidfd < 0)
         return envrun_error_set (err, ECHILD, "container `%s` exited "
                                  "before start", s->id);
+    }
+  /* Then end-of-file: its execve closed the fifo (or it died trying).  */
+  while (1)
+    {
+      struct pollfd p = { fifo, POLLIN, 0 };
+      if (poll (&p, 1, -1) < 0 && errno != EINTR)
+        break;
+      ssize_t n = read (fifo, &c, 1);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        break;
     }
   unlinkat (dirfd, "exec.fifo", 0);
   return 0;
