@@ -14,6 +14,7 @@
 #include "cdi.h"
 #include "env-internal.h"
 #include "json.h"
+#include "seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -461,10 +462,10 @@ gen_linux (struct json_gen *g, const struct envrun_env_run_options *o,
   gen_resources (g, o, p);
   json_gen_kv_strv (g, "maskedPaths", masked_paths);
   json_gen_kv_strv (g, "readonlyPaths", readonly_paths);
-  /* TODO(seccomp): the default profile is attached to the parsed config by
-     envrun_env_run (seccomp_default_profile); it is not in this text, so an
-     exported bundle runs without it until the profile has a JSON form the
-     generator can copy.  */
+  /* The default profile travels in the text, so `env export --bundle`
+     carries it too.  */
+  json_gen_key (g, "seccomp");
+  json_gen_raw (g, seccomp_default_json, seccomp_default_json_len);
   json_gen_object_close (g);
 }
 

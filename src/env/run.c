@@ -251,11 +251,6 @@ run_container (const struct envrun_env_meta *m,
   if (envrun_config_parse_string (text, strlen (text), "env run config", &cfg,
                                   err) < 0)
     return -1;
-  if (cfg->linux_ && seccomp_default_profile (&cfg->linux_->seccomp, err) < 0)
-    {
-      envrun_config_free (cfg);
-      return envrun_error_prefix (err, "default seccomp profile");
-    }
   if (asprintf (&id, "env-%s-%d", m->name, getpid ()) < 0)
     {
       envrun_config_free (cfg);

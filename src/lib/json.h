@@ -106,6 +106,9 @@ void json_gen_string (struct json_gen *g, const char *s); /* NULL → null */
 void json_gen_int (struct json_gen *g, int64_t v);
 void json_gen_uint (struct json_gen *g, uint64_t v);
 void json_gen_double (struct json_gen *g, double v);
+/* Insert one value given as JSON text, verbatim.  Only for text the
+   program itself carries (an embedded profile), never for input.  */
+void json_gen_raw (struct json_gen *g, const char *text, size_t len);
 void json_gen_bool (struct json_gen *g, bool v);
 void json_gen_null (struct json_gen *g);
 /* Convenience: key + value.  */

@@ -145,14 +145,18 @@ teardown() { env_teardown; }
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[ -f "$WORK/b/config.json" ] && [ -x "$WORK/b/rootfs/bin/busybox" ]
 	jq -e '.root.path == "rootfs"' "$WORK/b/config.json"
-	jq '.process.args = ["sh","-c","echo bundle-ok"] | .process.terminal = false' "$WORK/b/config.json" > "$WORK/c.json"
+	# The bundle carries env run's default seccomp profile.
+	jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ERRNO"' "$WORK/b/config.json"
+	jq '.process.args = ["sh","-c","echo bundle-ok; grep ^Seccomp: /proc/self/status"] | .process.terminal = false' "$WORK/b/config.json" > "$WORK/c.json"
 	mv "$WORK/c.json" "$WORK/b/config.json"
 	if command -v runc >/dev/null; then
 		run runc --root "$WORK/runc" run -b "$WORK/b" "envtest-$$"
-		[ "$output" = bundle-ok ] || fail "runc: $output"
+		[ "${lines[0]}" = bundle-ok ] || fail "runc: $output"
+		[[ "${lines[1]}" == *2 ]] || fail "runc: $output"
 	fi
 	run "$ENVRUN" --root "$WORK/state" run -b "$WORK/b" "envtest-$$"
-	[ "$output" = bundle-ok ] || fail "envrun: $output"
+	[ "${lines[0]}" = bundle-ok ] || fail "envrun: $output"
+	[[ "${lines[1]}" == *2 ]] || fail "envrun: $output"
 }
 
 @test "export --oci is read by skopeo and imports back with its config" {
