@@ -99,3 +99,21 @@ teardown() { teardown_bundle; }
 		echo "$output" | grep -q -w "$c"
 	done
 }
+
+@test "--systemd-cgroup is refused with a clear message" {
+	run --separate-stderr envrun_exec --root "$ENVRUN_ROOT" --systemd-cgroup list
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *systemd-cgroup*"not supported"* ]]
+}
+
+@test "runc's --criu and --rootless global flags are accepted, as runc does" {
+	run --separate-stderr envrun_exec --root "$ENVRUN_ROOT" --criu /usr/sbin/criu --rootless false list -q
+	[ "$status" -eq 0 ]
+}
+
+@test "an unknown command fails with one line naming it" {
+	run --separate-stderr envrun_exec --root "$ENVRUN_ROOT" frobnicate
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "envrun: "*frobnicate* ]]
+}
