@@ -39,7 +39,7 @@ is_opaque (const char *path)
   return n == 1 && v[0] == 'y';
 }
 
-/* Look rel up through the stack; 1 and *where/*st when it exists.  */
+/* Look rel up through the stack; 1 and *where, *st when it exists.  */
 static int
 stack_lookup (const struct stack *sk, const char *rel, char **where,
               struct stat *st)
