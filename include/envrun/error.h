@@ -26,7 +26,7 @@ typedef struct envrun_error *envrun_error_t;
 int envrun_error_set (envrun_error_t *err, int errnum, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 int envrun_error_setv (envrun_error_t *err, int errnum, const char *fmt,
-                       va_list ap);
+                       va_list ap) __attribute__ ((format (printf, 3, 0)));
 
 /* Prepend "context: " to an existing error.  Returns -1.  */
 int envrun_error_prefix (envrun_error_t *err, const char *fmt, ...)
