@@ -109,7 +109,7 @@ prepare_exec (struct setup *s, const struct container_state *st,
   if (open_target_namespaces (st->pid, s->ns_fds, err) < 0)
     return -1;
   /* pid_for_children: the process we clone is born in the container's
-     pid namespace.  */
+     pid namespace (run_exec switches back right after the clone).  */
   if (s->ns_fds[ENVRUN_NS_PID] >= 0)
     {
       if (setns (s->ns_fds[ENVRUN_NS_PID], CLONE_NEWPID) < 0)
@@ -164,12 +164,16 @@ write_exec_pid_file (const char *path, pid_t pid, envrun_error_t *err)
 }
 
 static int
-run_exec (struct setup *s, int *status, envrun_error_t *err)
+run_exec (struct setup *s, int own_pidns, int *status, envrun_error_t *err)
 {
   pid_t pid = -1;
   int pty = -1, ret;
 
   ret = spawn_container (s, &pid, err);
+  /* Anything this process forks from now on (a sanitizer's helper, say)
+     belongs in its own pid namespace again.  */
+  if (own_pidns >= 0)
+    setns (own_pidns, CLONE_NEWPID);
   if (ret == 0)
     ret = handshake (s, &pid, &pty, err);
   if (ret == 0)
@@ -215,9 +219,12 @@ envrun_container_exec (const struct envrun_run_options *opts,
       s.is_exec = true;
       snprintf (s.rootfs, sizeof s.rootfs, "%s", st->rootfs ? st->rootfs
                                                              : "/");
+      int own_pidns = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
       ret = prepare_exec (&s, st, err);
       if (ret == 0)
-        ret = run_exec (&s, status, err);
+        ret = run_exec (&s, own_pidns, status, err);
+      if (own_pidns >= 0)
+        close (own_pidns);
     }
   release_exec (&s);
   envrun_config_free (cfg);
