@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,10 @@ start_child (struct setup *s, envrun_error_t *err)
   if (s->state_dirfd >= 0)
     close (s->state_dirfd);
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* A stateless run (env run) has nobody but its runtime to stop it: if
+     the runtime is killed, so is the container, and its layer can go.  */
+  if (s->opts->stateless && !s->is_exec)
+    prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (s->need_go)
     expect_from_runtime (s->child_sock, SYNC_GO, err);
 }

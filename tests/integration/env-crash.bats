@@ -72,3 +72,17 @@ check_store() {
 	[ "$status" -ne 0 ]
 	check_store
 }
+
+@test "SIGKILL of env run takes its container down with it" {
+	local tag="sleep 3$RANDOM$RANDOM"
+	kill_during 0.5 "$ENVRUN" env --store "$STORE" run --no-cwd e -- $tag
+	# The container's init gets SIGKILL when its runtime dies (nothing else
+	# would ever stop a stateless run).
+	for _ in $(seq 50); do
+		pgrep -fx "$tag" >/dev/null || break
+		sleep 0.1
+	done
+	run pgrep -fx "$tag"
+	[ "$status" -ne 0 ]
+	check_store
+}
