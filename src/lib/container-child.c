@@ -126,6 +126,9 @@ setup_terminal (struct setup *s, envrun_error_t *err)
     sync_fail (s->child_sock, err);
   sync_send (s->child_sock, SYNC_PTY_MASTER, 0, NULL, 0, master);
   close (master);
+  /* The runtime sizes the pty like the caller's terminal (or hands it to
+     the console socket) before the program can ask for its size.  */
+  expect_from_runtime (s->child_sock, SYNC_FD_DONE, err);
 }
 
 static void

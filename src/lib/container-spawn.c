@@ -149,9 +149,22 @@ serve_message (struct setup *s, struct sync_msg *m, pid_t *pid,
       return serve_runtime_hooks (s, *pid, err);
     case SYNC_PTY_MASTER:
       if (s->opts->console_socket)
-        return terminal_send_to_socket (s->opts->console_socket, m->fd, err);
-      *pty_master = m->fd;
-      m->fd = -1;
+        {
+          if (terminal_send_to_socket (s->opts->console_socket, m->fd, err)
+              < 0)
+            return -1;
+        }
+      else
+        {
+          /* A foreground run: the pty follows the caller's terminal.  */
+          struct winsize ws;
+          if (!s->cfg->process->has_console_size
+              && ioctl (0, TIOCGWINSZ, &ws) == 0)
+            ioctl (m->fd, TIOCSWINSZ, &ws);
+          *pty_master = m->fd;
+          m->fd = -1;
+        }
+      sync_send (s->runtime_sock, SYNC_FD_DONE, 0, NULL, 0, -1);
       return 0;
     case SYNC_SECCOMP_FD:
       return serve_seccomp_fd (s, *pid, m->fd, err);
