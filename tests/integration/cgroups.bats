@@ -138,6 +138,24 @@ wait_until() {
 	wait_until 5 test "$(cat "$ROOTFS/counter")" -gt "$b"
 }
 
+@test "kill and delete --force work on a paused container, leaving nothing" {
+	set_args sh -c 'sleep 1000 & exec sleep 1001'
+	id=$(new_id)
+	run_detached "$id"
+	pid=$(container_pid "$id")
+	envrun pause "$id"
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$id")" = paused ]
+	envrun kill "$id" KILL
+	[ "$status" -eq 0 ]
+	envrun delete --force "$id"
+	[ "$status" -eq 0 ]
+	[ ! -e "/proc/$pid" ] || [ "$(awk '{print $3}' "/proc/$pid/stat")" = Z ]
+	[ ! -e "$ENVRUN_ROOT/$id" ]
+	run ls -d /sys/fs/cgroup/*/"$TEST_CGROUP_PARENT"/ctr /sys/fs/cgroup/unified/"$TEST_CGROUP_PARENT"/ctr
+	[ "$status" -ne 0 ]
+}
+
 @test "ps lists the container's processes" {
 	set_args sh -c 'sleep 1000 & exec sleep 1001'
 	id=$(new_id)
