@@ -40,3 +40,10 @@ in_pty() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"got:hello"* ]]
 }
+
+@test "the container's pty follows the caller's window size changes (SIGWINCH)" {
+	set_args sh -c 'sleep 2; stty size'
+	in_pty "stty rows 20 cols 80; (sleep 0.7; stty rows 44 cols 122 </dev/tty) & $ENVRUN --root $ENVRUN_ROOT run --bundle $BUNDLE $(new_id); wait"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"44 122"* ]]
+}
