@@ -36,6 +36,11 @@ json_node *cfg_get (json_node *obj, const char *key);
 
 int cfg_error (struct cfg_ctx *ctx, const char *path, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
+/* obj[key] of JSON type t, its field path in `path` (CFG_PATH_MAX): 0 with
+   *out NULL when absent, 0 with *out set, or the type error.  */
+int cfg_member (struct cfg_ctx *ctx, json_node *obj, const char *base,
+                const char *key, enum json_type t, char *path,
+                json_node **out);
 int cfg_expect (struct cfg_ctx *ctx, json_node *n, const char *path,
                 enum json_type t);
 bool cfg_is_absolute (const char *p);

@@ -109,15 +109,11 @@ parse_cap_set (struct cfg_ctx *ctx, json_node *caps, const char *base,
                const char *key, int **out, size_t *n, bool *has)
 {
   char path[CFG_PATH_MAX], item[CFG_PATH_MAX];
-  json_node *arr = cfg_get (caps, key);
+  json_node *arr;
   size_t len;
-  int ret;
+  int ret = cfg_member (ctx, caps, base, key, JSON_ARRAY, path, &arr);
 
-  if (arr == NULL)
-    return 0;
-  cfg_path_key (path, base, key);
-  ret = cfg_expect (ctx, arr, path, JSON_ARRAY);
-  if (ret < 0)
+  if (ret < 0 || arr == NULL)
     return ret;
   len = json_array_size (arr);
   *out = calloc (len ? len : 1, sizeof (int));

@@ -206,20 +206,27 @@ cfg_req_int (struct cfg_ctx *ctx, json_node *obj, const char *base,
 }
 
 int
+cfg_member (struct cfg_ctx *ctx, json_node *obj, const char *base,
+            const char *key, enum json_type t, char *path, json_node **out)
+{
+  *out = cfg_get (obj, key);
+  if (*out == NULL)
+    return 0;
+  cfg_path_key (path, base, key);
+  return cfg_expect (ctx, *out, path, t);
+}
+
+int
 cfg_opt_strv (struct cfg_ctx *ctx, json_node *obj, const char *base,
               const char *key, char ***out, size_t *n)
 {
   char path[CFG_PATH_MAX], item[CFG_PATH_MAX];
-  json_node *arr = cfg_get (obj, key);
+  json_node *arr;
   cleanup_strv char **v = NULL;
   size_t len;
-  int ret;
+  int ret = cfg_member (ctx, obj, base, key, JSON_ARRAY, path, &arr);
 
-  if (arr == NULL)
-    return 0;
-  cfg_path_key (path, base, key);
-  ret = cfg_expect (ctx, arr, path, JSON_ARRAY);
-  if (ret < 0)
+  if (ret < 0 || arr == NULL)
     return ret;
   len = json_array_size (arr);
   v = calloc (len + 1, sizeof *v);
@@ -244,16 +251,12 @@ cfg_opt_kv (struct cfg_ctx *ctx, json_node *obj, const char *base,
             const char *key, struct envrun_kv **out, size_t *n)
 {
   char path[CFG_PATH_MAX], item[CFG_PATH_MAX];
-  json_node *map = cfg_get (obj, key);
+  json_node *map;
   struct envrun_kv *kv;
   size_t len;
-  int ret;
+  int ret = cfg_member (ctx, obj, base, key, JSON_OBJECT, path, &map);
 
-  if (map == NULL)
-    return 0;
-  cfg_path_key (path, base, key);
-  ret = cfg_expect (ctx, map, path, JSON_OBJECT);
-  if (ret < 0)
+  if (ret < 0 || map == NULL)
     return ret;
   len = json_object_size (map);
   kv = calloc (len ? len : 1, sizeof *kv);

@@ -266,9 +266,10 @@ save_config_copy (const struct envrun_run_options *opts, int dirfd,
   return 0;
 }
 
-/* Kill a half-made container and remove what was made for it.  */
+/* Kill a half-made container and remove what was made for it; the state
+   dir only when this call made it (never another container's).  */
 static void
-abort_container (struct setup *s, pid_t pid, int dirfd)
+abort_container (struct setup *s, pid_t pid, bool made_state_dir)
 {
   if (pid > 0)
     {
@@ -281,7 +282,7 @@ abort_container (struct setup *s, pid_t pid, int dirfd)
       cgroup_destroy (s->cgroup, &ignored);
       envrun_error_free (&ignored);
     }
-  if (dirfd >= 0 && s->opts->id && !s->opts->stateless)
+  if (made_state_dir)
     state_dir_remove (s->opts->state_root, s->opts->id, NULL);
 }
 
@@ -323,7 +324,7 @@ start_container (struct setup *s, bool with_fifo, struct started *out,
   out->dirfd = steal_fd (&dirfd);
   return 0;
 fail:
-  abort_container (s, pid, dirfd);
+  abort_container (s, pid, dirfd >= 0);
   return -1;
 }
 
@@ -360,7 +361,7 @@ envrun_container_create (const struct envrun_run_options *opts,
     {
       ret = record_state (&s, &c, err);
       if (ret < 0)
-        abort_container (&s, c.pid, c.dirfd);
+        abort_container (&s, c.pid, true);
       if (c.pty_master >= 0)
         close (c.pty_master);
       close (c.dirfd);
@@ -394,7 +395,7 @@ envrun_container_run (const struct envrun_run_options *opts,
     ret = wait_exec (&s, c.pid, err);
   if (ret < 0)
     {
-      abort_container (&s, c.pid, 0);
+      abort_container (&s, c.pid, !opts->stateless);
       goto out;
     }
   run_poststart (&s, c.pid);

@@ -242,3 +242,21 @@ grant_sys_admin() {
 		and (.linux.capabilities | index("CAP_SYS_ADMIN") != null)
 		and (.annotations["io.github.seccomp.libseccomp.version"] | test("^[0-9]+\\.[0-9]+\\.[0-9]+$"))'
 }
+
+@test "a compiled-filter cache entry others could write is not trusted" {
+	with_seccomp "$(cat "$DEFAULT_PROFILE")"
+	update_config '.process.args = ["grep", "^Seccomp:", "/proc/self/status"]'
+	envrun run --bundle "$BUNDLE" "$(new_id)"
+	[ "$status" -eq 0 ]
+	is_runc && skip "runc has no filter cache"
+	entry=$(ls "$ENVRUN_ROOT"/.seccomp-cache/* | head -1)
+	[ -f "$entry" ]
+	[ "$(stat -c %a "$entry")" = 600 ]
+	# A planted (world-writable) entry is rebuilt, never loaded: the
+	# rebuilt one replaces it, private again.
+	chmod 0666 "$entry"
+	envrun run --bundle "$BUNDLE" "$(new_id)"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *2 ]]
+	[ "$(stat -c %a "$entry")" = 600 ]
+}
